@@ -68,6 +68,7 @@ public static class EnvelopeReader
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 long nameOffset = reader.TokenStartIndex;
+                if (!CheckEscapes(ref reader, out error)) return false;
                 EnvelopeField field = Classify(ref reader);
                 if (field != EnvelopeField.Unknown)
                 {
@@ -79,6 +80,7 @@ public static class EnvelopeReader
                     fields.Seen |= 1 << (int)field;
                 }
                 reader.Read();
+                if (reader.TokenType == JsonTokenType.String && !CheckEscapes(ref reader, out error)) return false;
                 if (!ReadField(ref reader, field, ref fields, limits, out error)) return false;
                 if (field == EnvelopeField.Unknown && !SkipValue(ref reader, limits, out error)) return false;
             }
@@ -205,7 +207,12 @@ public static class EnvelopeReader
                     break;
                 case JsonTokenType.EndObject when reader.CurrentDepth == depth:
                     return true;
-                case JsonTokenType.PropertyName when reader.CurrentDepth == depth + 1:
+                case JsonTokenType.String:
+                    if (!CheckEscapes(ref reader, out error)) return false;
+                    break;
+                case JsonTokenType.PropertyName:
+                    if (!CheckEscapes(ref reader, out error)) return false;
+                    if (reader.CurrentDepth != depth + 1) break;
                     PayloadKey key = ClassifyPayloadKey(ref reader);
                     if (key != PayloadKey.None)
                     {
@@ -239,9 +246,23 @@ public static class EnvelopeReader
                     break;
                 case JsonTokenType.EndObject or JsonTokenType.EndArray when reader.CurrentDepth == depth:
                     return true;
+                case JsonTokenType.String or JsonTokenType.PropertyName:
+                    if (!CheckEscapes(ref reader, out error)) return false;
+                    break;
             }
         }
         error = new ProtocolError(ProtocolErrorCode.MalformedJson, reader.BytesConsumed);
+        return false;
+    }
+
+    private static bool CheckEscapes(ref Utf8JsonReader reader, out ProtocolError error)
+    {
+        if (JsonEscapes.HasValidSurrogates(ref reader))
+        {
+            error = default;
+            return true;
+        }
+        error = new ProtocolError(ProtocolErrorCode.InvalidUtf8, reader.TokenStartIndex);
         return false;
     }
 

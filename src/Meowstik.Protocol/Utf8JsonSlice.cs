@@ -176,9 +176,22 @@ public readonly ref struct Utf8JsonSlice
         }
         Utf8JsonReader reader = CreateReader();
         reader.Read();
-        if (destination.Length < RawStringLength) return false;
-        written = reader.CopyString(destination);
-        return true;
+        if (destination.Length >= RawStringLength)
+        {
+            written = reader.CopyString(destination);
+            return true;
+        }
+        // The unescaped text may still fit: unescape into pooled UTF-8 first, then transcode.
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(RawStringLength);
+        try
+        {
+            int length = reader.CopyString(scratch);
+            return Encoding.UTF8.TryGetChars(scratch.AsSpan(0, length), destination, out written);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>Returns a string value unescaped, or the raw JSON text of any other value; null when absent. Allocates.</summary>

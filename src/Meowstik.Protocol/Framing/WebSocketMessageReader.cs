@@ -96,9 +96,16 @@ public sealed class WebSocketMessageReader : IDisposable
         }
 
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _pipe.Reader.TryRead(out ReadResult read);
-        Current = read.Buffer;
-        _hasCurrent = true;
+        if (_pipe.Reader.TryRead(out ReadResult read))
+        {
+            Current = read.Buffer;
+            _hasCurrent = true;
+        }
+        else
+        {
+            // An empty message: nothing was flushed, so there is no read to complete later.
+            Current = ReadOnlySequence<byte>.Empty;
+        }
         if (_validateUtf8 && CurrentType == WebSocketMessageType.Text && Utf8Validation.FindInvalid(Current) >= 0)
         {
             ReleaseCurrent();

@@ -108,6 +108,22 @@ public readonly ref struct StreamChunk
         }
     }
 
+    /// <summary>True when a base64 string token is valid base64 (checked in place when contiguous and unescaped).</summary>
+    internal static bool IsValidBase64(Utf8JsonSlice data)
+    {
+        if (!data.IsString) return false;
+        if (data.TryGetUnescapedSpan(out ReadOnlySpan<byte> base64)) return Base64.IsValid(base64);
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(Math.Max(data.RawStringLength, 1));
+        try
+        {
+            return data.TryCopyString(scratch.AsSpan(), out int length) && Base64.IsValid(scratch.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
     private static OperationStatus DecodeFinal(ReadOnlySpan<byte> base64, Span<byte> destination, out int written)
     {
         OperationStatus status = Base64.DecodeFromUtf8(base64, destination, out _, out written, isFinalBlock: true);

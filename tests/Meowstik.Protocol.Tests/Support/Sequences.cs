@@ -25,13 +25,13 @@ public static class Sequences
         return Build(parts.ToArray());
     }
 
-    /// <summary>A sequence over the given segments, each copied into its own array so no two share memory.</summary>
+    /// <summary>A sequence over the given segments (slices of the caller's memory, not copies).</summary>
     public static ReadOnlySequence<byte> Build(params ReadOnlyMemory<byte>[] parts)
     {
         if (parts.Length == 0) return ReadOnlySequence<byte>.Empty;
-        var first = new Segment(parts[0].ToArray(), 0);
+        var first = new Segment(parts[0], 0);
         Segment last = first;
-        for (int i = 1; i < parts.Length; i++) last = last.Append(parts[i].ToArray());
+        for (int i = 1; i < parts.Length; i++) last = last.Append(parts[i]);
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 
