@@ -22,7 +22,7 @@ public static class EnvelopeReader
         TryReadCore(utf8, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);
 
     /// <summary>Decodes a message held in a (possibly multi-segment) sequence, e.g. straight from a <c>PipeReader</c>.</summary>
-    public static bool TryRead(in ReadOnlySequence<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
+    public static bool TryRead(scoped in ReadOnlySequence<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
         utf8.IsSingleSegment
             ? TryReadCore(utf8.FirstSpan, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true)
             : TryReadCore(default, utf8, true, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);

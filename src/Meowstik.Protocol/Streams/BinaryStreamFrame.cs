@@ -97,7 +97,7 @@ public readonly ref struct BinaryStreamFrame
     }
 
     /// <summary>Decodes a frame held in a (possibly multi-segment) sequence, e.g. straight from a pipe. Never throws on bad input.</summary>
-    public static bool TryRead(in ReadOnlySequence<byte> frame, out BinaryStreamFrame value, out ProtocolError error, ProtocolLimits? limits = null)
+    public static bool TryRead(scoped in ReadOnlySequence<byte> frame, out BinaryStreamFrame value, out ProtocolError error, ProtocolLimits? limits = null)
     {
         if (frame.IsSingleSegment) return TryRead(frame.FirstSpan, out value, out error, limits);
         value = default;
