@@ -96,7 +96,7 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
             return true;
         }
 
-        CountDrop(1, Volatile.Read(ref _disposed) != 0 ? "closed" : "queue_full");
+        CountDrop(1, Volatile.Read(ref _disposed) != 0 || _writer.IsCompleted ? "closed" : "queue_full");
         return false;
     }
 
@@ -228,6 +228,39 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
 
     private async Task RunWriterAsync()
     {
+        try
+        {
+            await WriteUntilCompletedAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The database is unusable (for example the file cannot be opened). Stop accepting records so that every
+            // later TryWrite is counted as a drop, and never leave a FlushAsync caller waiting.
+            Log.WriterFailed(_logger, e);
+            _channel.Writer.TryComplete();
+            int lost = 0;
+            while (_channel.Reader.TryRead(out _))
+            {
+                lost++;
+            }
+
+            if (lost > 0)
+            {
+                CountDrop(lost, "write_error");
+            }
+        }
+        finally
+        {
+            lock (_flushLock)
+            {
+                _flushWaiters.ForEach(static f => f.TrySetResult());
+                _flushWaiters.Clear();
+            }
+        }
+    }
+
+    private async Task WriteUntilCompletedAsync()
+    {
         ChannelReader<AuditRecord> reader = _channel.Reader;
         var batch = new List<AuditRecord>(_options.BatchSize);
         await using SqliteConnection connection = await OpenWriterConnectionAsync().ConfigureAwait(false);
@@ -294,12 +327,6 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
             await (batch.Count > 0
                 ? Task.WhenAny(readable, wake.Task, deadline!)
                 : Task.WhenAny(readable, wake.Task)).ConfigureAwait(false);
-        }
-
-        lock (_flushLock)
-        {
-            _flushWaiters.ForEach(static f => f.TrySetResult());
-            _flushWaiters.Clear();
         }
     }
 
@@ -459,6 +486,9 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
 
         [LoggerMessage(204, LogLevel.Information, "Audit retention deleted {Count} rows older than {Retention}")]
         public static partial void RetentionDeleted(ILogger logger, int count, TimeSpan retention);
+
+        [LoggerMessage(206, LogLevel.Critical, "The audit writer stopped; further audit records are dropped")]
+        public static partial void WriterFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(205, LogLevel.Error, "Audit retention failed")]
         public static partial void RetentionFailed(ILogger logger, Exception exception);
