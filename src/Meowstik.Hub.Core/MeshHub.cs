@@ -138,6 +138,9 @@ public sealed partial class MeshHub : IAsyncDisposable
     /// <summary>Total messages dropped or rejected since start (all reasons; per-reason figures are on the <c>Meowstik.Hub</c> meter).</summary>
     public long DroppedMessageCount => Metrics.DropCount;
 
+    /// <summary>Stream chunks/frames missing by index since start (per source and stream type; also on the <c>meowstik.hub.streams.gaps</c> counter).</summary>
+    public long StreamGapCount => Streams.GapCount;
+
     internal ILogger Logger { get; }
 
     internal ProtocolLimits Limits { get; }

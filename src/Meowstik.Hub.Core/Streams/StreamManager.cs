@@ -10,6 +10,7 @@ using Meowstik.Hub.Metrics;
 using Meowstik.Hub.Routing;
 using Meowstik.Protocol;
 using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol.Streams;
 using Microsoft.Extensions.Logging;
 
 namespace Meowstik.Hub.Streams;
@@ -110,14 +111,39 @@ internal sealed partial class StreamManager
     public int SubscriberCount(string deviceId) => _sources.TryGetValue(deviceId, out Source? source) ? source.Subscribers.Length : 0;
 
     /// <summary>Routes a JSON <c>stream</c> message.</summary>
-    public void Route(MeshConnection sender, in MeshEnvelope envelope, in ReadOnlySequence<byte> raw, ReadOnlySpan<byte> id, long start)
+    public void Route(MeshConnection sender, in MeshEnvelope envelope, in ReadOnlySequence<byte> raw, ReadOnlySpan<byte> id, long start) =>
+        RouteCore(sender, envelope, raw, id, start, default, isBinary: false);
+
+    /// <summary>Routes a binary WebSocket message: a binary stream frame (version byte, header length, JSON header, raw data).</summary>
+    public void RouteBinary(MeshConnection sender, in ReadOnlySequence<byte> raw, long start)
     {
+        if (!BinaryStreamFrame.TryRead(raw, out BinaryStreamFrame frame, out ProtocolError error, _hub.Limits))
+        {
+            _hub.Router.RejectProtocol(sender, MessageType.Stream, default, raw.Length, error);
+            return;
+        }
+        MeshEnvelope header = frame.Header;
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
+        ReadOnlySpan<byte> id = EnvelopeText.Copy(header.Id, idBuffer);
+        if (header.From.IsPresent && !header.From.ValueEquals(sender.DeviceIdUtf8))
+        {
+            _hub.Router.Reject(sender, MessageType.Stream, id, null, raw.Length, DropReason.SpoofedFrom, MeshErrorCodes.Forbidden,
+                "'from' must be the registered device id of this connection.", "from", violation: true);
+            return;
+        }
+        RouteCore(sender, header, raw, id, start, frame, isBinary: true);
+    }
+
+    private void RouteCore(
+        MeshConnection sender, in MeshEnvelope envelope, in ReadOnlySequence<byte> raw, ReadOnlySpan<byte> id, long start,
+        in BinaryStreamFrame frame, bool isBinary)
+    {
+        long size = raw.Length;
         Span<byte> typeBuffer = stackalloc byte[MaxStreamTypeBytes];
         ReadOnlySpan<byte> streamType = EnvelopeText.PayloadString(envelope.Payload, "stream_type"u8, typeBuffer);
         if (streamType.IsEmpty)
         {
-            _hub.Router.RejectProtocol(sender, envelope.Type, id, envelope.Length,
-                new ProtocolError(ProtocolErrorCode.InvalidField, 0, "payload.stream_type"));
+            _hub.Router.RejectProtocol(sender, MessageType.Stream, id, size, new ProtocolError(ProtocolErrorCode.InvalidField, 0, "payload.stream_type"));
             return;
         }
         Span<char> targetBuffer = stackalloc char[DeviceId.MaxLength];
@@ -125,75 +151,123 @@ internal sealed partial class StreamManager
         AuthDecision decision = _hub.Auth.Authorize(sender.Identity!, MeshAction.Stream, target);
         if (!decision.IsAllowed)
         {
-            _hub.Router.Deny(sender, envelope.Type, id, target, envelope.Length, decision);
+            _hub.Router.Deny(sender, MessageType.Stream, id, target, size, decision);
             return;
         }
         long index = EnvelopeText.PayloadInt64(envelope.Payload, "chunk_index"u8, out long chunk) ? chunk
-            : EnvelopeText.PayloadInt64(envelope.Payload, "frame_index"u8, out long frame) ? frame : -1;
+            : EnvelopeText.PayloadInt64(envelope.Payload, "frame_index"u8, out long frameIndex) ? frameIndex : -1;
         Source? source = _sourcesBySpan.TryGetValue(sender.DeviceId, out Source? found) ? found : null;
         if (index >= 0) CountGap(sender.DeviceId, ref source, streamType, index);
 
-        bool isVideo = streamType.SequenceEqual("video"u8);
-        Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
+        MeshConnection? direct = null;
         if (!envelope.IsToHub && !envelope.IsBroadcast)
         {
-            if (!_hub.Registry.TryGet(target, out MeshConnection recipient) || recipient.IsClosing)
+            if (!_hub.Registry.TryGet(target, out direct) || direct.IsClosing)
             {
                 _hub.Router.TargetMissing(sender, envelope, raw, id, target, start);
                 return;
             }
-            OutboundMessage direct = _hub.Router.Forward(sender, envelope, raw, id, default, finalId, out int directIdLength);
-            int sent = Offer(recipient, direct, isVideo, recipient.DirectVideoSlot) ? 1 : 0;
-            direct.Release();
-            _hub.Router.Delivered(sender, envelope.Type, finalId[..directIdLength], recipient.DeviceId, envelope.Length, start, sent);
-            return;
         }
 
-        OutboundMessage message = _hub.Router.Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
+        Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
+        int finalIdLength;
+        var lanes = new Lanes(isBinary
+            ? ForwardBinary(sender, envelope, frame, raw, id, finalId, out finalIdLength)
+            : _hub.Router.Forward(sender, envelope, raw, id, default, finalId, out finalIdLength));
+        bool isVideo = streamType.SequenceEqual("video"u8);
         int delivered = 0;
-        MeshStreamChunk? hostChunk = null;
-        if (source is not null)
+        try
         {
-            foreach (Subscription subscription in source.Subscribers)
+            if (direct is not null)
             {
-                if (!subscription.Matches(streamType)) continue;
-                if (subscription.Connection is { } subscriber)
+                if (Offer(direct, lanes.For(direct, _hub), isVideo, direct.DirectVideoSlot)) delivered++;
+                _hub.Router.Delivered(sender, MessageType.Stream, finalId[..finalIdLength], direct.DeviceId, size, start, delivered);
+                return;
+            }
+            MeshStreamChunk? hostChunk = null;
+            if (source is not null)
+            {
+                foreach (Subscription subscription in source.Subscribers)
                 {
-                    if (subscriber.IsClosing || ReferenceEquals(subscriber, sender) || subscriber.Identity is null) continue;
-                    if (!_hub.Auth.Authorize(subscriber.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
-                    if (Offer(subscriber, message, isVideo, subscription.Slot)) delivered++;
-                }
-                else if (subscription.Host is { } host)
-                {
-                    hostChunk ??= ToChunk(sender.DeviceId, envelope, streamType, index);
-                    if (host.TryPublish(hostChunk)) delivered++;
+                    if (!subscription.Matches(streamType)) continue;
+                    if (subscription.Connection is { } subscriber)
+                    {
+                        if (subscriber.IsClosing || ReferenceEquals(subscriber, sender) || subscriber.Identity is null) continue;
+                        if (!_hub.Auth.Authorize(subscriber.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
+                        if (Offer(subscriber, lanes.For(subscriber, _hub), isVideo, subscription.Slot)) delivered++;
+                    }
+                    else if (subscription.Host is { } host)
+                    {
+                        hostChunk ??= ToChunk(sender.DeviceId, envelope, frame, isBinary, streamType, index);
+                        if (host.TryPublish(hostChunk)) delivered++;
+                    }
                 }
             }
-        }
-        if (envelope.IsBroadcast)
-        {
-            // Broadcast streams reach every observer that did not subscribe explicitly, through its stream lane.
-            foreach (MeshConnection recipient in _hub.Registry.Snapshot)
+            if (envelope.IsBroadcast)
             {
-                if (ReferenceEquals(recipient, sender) || recipient.IsClosing || recipient.Identity is null) continue;
-                if (source is not null && IsSubscribed(source, recipient, streamType)) continue;
-                if (!_hub.Auth.Authorize(recipient.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
-                if (Offer(recipient, message, isVideo, recipient.DirectVideoSlot)) delivered++;
+                // Broadcast streams reach every observer that did not subscribe explicitly, through its stream lane.
+                foreach (MeshConnection recipient in _hub.Registry.Snapshot)
+                {
+                    if (ReferenceEquals(recipient, sender) || recipient.IsClosing || recipient.Identity is null) continue;
+                    if (source is not null && IsSubscribed(source, recipient, streamType)) continue;
+                    if (!_hub.Auth.Authorize(recipient.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
+                    if (Offer(recipient, lanes.For(recipient, _hub), isVideo, recipient.DirectVideoSlot)) delivered++;
+                }
             }
+            _hub.Router.Delivered(sender, MessageType.Stream, finalId[..finalIdLength], envelope.IsBroadcast ? DeviceId.Broadcast : DeviceId.Hub, size, start, delivered);
         }
-        message.Release();
-        _hub.Router.Delivered(sender, envelope.Type, finalId[..finalIdLength], envelope.IsBroadcast ? DeviceId.Broadcast : DeviceId.Hub, envelope.Length, start, delivered);
+        finally
+        {
+            lanes.Release();
+        }
     }
 
-    /// <summary>Routes a binary WebSocket message (binary stream frames need the protocol's binary frame codec).</summary>
-    public void RouteBinary(MeshConnection sender, in ReadOnlySequence<byte> raw, long start)
+    // Stamps a binary frame: the original bytes when its header is complete, else a rebuilt header in front of the same data.
+    private OutboundMessage ForwardBinary(
+        MeshConnection sender, in MeshEnvelope header, in BinaryStreamFrame frame, in ReadOnlySequence<byte> raw,
+        ReadOnlySpan<byte> id, Span<byte> finalId, out int finalIdLength)
     {
-        _hub.Router.RejectProtocol(sender, MessageType.Stream, default, raw.Length,
-            new ProtocolError(ProtocolErrorCode.MalformedJson, 0, "binary"));
+        if (header.From.IsPresent && !id.IsEmpty && header.Timestamp.IsPresent)
+        {
+            id.CopyTo(finalId);
+            finalIdLength = id.Length;
+            return OutboundMessage.Copy(raw, WebSocketMessageType.Binary);
+        }
+        OutboundMessage headerJson = OutboundMessage.Rent();
+        Span<byte> toBuffer = stackalloc byte[DeviceId.MaxLength];
+        var stamped = new EnvelopeHeader(MessageType.Stream)
+        {
+            Id = id,
+            From = sender.DeviceIdUtf8,
+            To = EnvelopeText.Copy(header.To, toBuffer),
+            Timestamp = header.TimestampValue ?? _hub.Time.GetUtcNow(),
+        };
+        Utf8JsonWriter json = HubMessageEncoder.Begin(headerJson, stamped);
+        header.Payload.WriteRawValueTo(json);
+        HubMessageEncoder.End();
+        ReadOnlySpan<byte> written = HubMessageEncoder.LastId;
+        written.CopyTo(finalId);
+        finalIdLength = written.Length;
+
+        OutboundMessage message = OutboundMessage.Rent(WebSocketMessageType.Binary);
+        if (frame.TryGetContiguousData(out ReadOnlySpan<byte> data))
+        {
+            BinaryStreamFrame.Write(message, headerJson.Span, data);
+        }
+        else
+        {
+            byte[] gathered = ArrayPool<byte>.Shared.Rent((int)frame.DataLength);
+            frame.TryCopyDataTo(gathered, out int length);
+            BinaryStreamFrame.Write(message, headerJson.Span, gathered.AsSpan(0, length));
+            ArrayPool<byte>.Shared.Return(gathered);
+        }
+        headerJson.Release();
+        return message;
     }
 
-    private bool Offer(MeshConnection recipient, OutboundMessage message, bool isVideo, VideoSlot slot)
+    private bool Offer(MeshConnection recipient, OutboundMessage? message, bool isVideo, VideoSlot slot)
     {
+        if (message is null) return false;
         EnqueueResult result = isVideo ? recipient.SendVideo(slot, message) : recipient.SendStream(message);
         switch (result)
         {
@@ -230,9 +304,14 @@ internal sealed partial class StreamManager
         return false;
     }
 
-    private static MeshStreamChunk ToChunk(string from, in MeshEnvelope envelope, ReadOnlySpan<byte> streamType, long index)
+    private static MeshStreamChunk ToChunk(string from, in MeshEnvelope envelope, in BinaryStreamFrame frame, bool isBinary, ReadOnlySpan<byte> streamType, long index)
     {
         byte[] data = [];
+        if (isBinary)
+        {
+            data = new byte[frame.DataLength];
+            frame.TryCopyDataTo(data, out _);
+        }
         string? codec = null;
         var metadata = new ArrayBufferWriter<byte>(256);
         Utf8JsonReader reader = envelope.Payload.CreateReader();
@@ -244,7 +323,7 @@ internal sealed partial class StreamManager
             {
                 if (property.NameEquals("data"u8))
                 {
-                    if (property.Value.ValueKind == JsonValueKind.String && property.Value.TryGetBytesFromBase64(out byte[]? bytes)) data = bytes;
+                    if (!isBinary && property.Value.ValueKind == JsonValueKind.String && property.Value.TryGetBytesFromBase64(out byte[]? bytes)) data = bytes;
                     continue;
                 }
                 if (property.NameEquals("codec"u8) && property.Value.ValueKind == JsonValueKind.String) codec = property.Value.GetString();
@@ -267,6 +346,47 @@ internal sealed partial class StreamManager
             }
         }
     }
+
+    // The stamped message in the sender's format, and the other format (binary frame ↔ base64 JSON) made on first need.
+    private struct Lanes(OutboundMessage primary)
+    {
+        private OutboundMessage? _alternate;
+        private bool _alternateFailed;
+
+        public OutboundMessage? For(MeshConnection recipient, MeshHub hub)
+        {
+            bool wantsBinary = recipient.SupportsBinaryStreams;
+            bool isBinary = primary.MessageType == WebSocketMessageType.Binary;
+            if (wantsBinary == isBinary) return primary;
+            if (_alternate is null && !_alternateFailed)
+            {
+                OutboundMessage converted = OutboundMessage.Rent(isBinary ? WebSocketMessageType.Text : WebSocketMessageType.Binary);
+                bool ok = isBinary
+                    ? BinaryStreamConverter.TryConvertToJson(primary.Span, converted, out _, UnlimitedSize)
+                    : BinaryStreamConverter.TryConvertToBinary(primary.Span, converted, out _, UnlimitedSize);
+                if (ok)
+                {
+                    _alternate = converted;
+                }
+                else
+                {
+                    converted.Release();
+                    _alternateFailed = true;
+                    hub.Metrics.Dropped(DropReason.ProtocolError);
+                }
+            }
+            return _alternate;
+        }
+
+        public readonly void Release()
+        {
+            primary.Release();
+            _alternate?.Release();
+        }
+    }
+
+    // Base64 grows data by a third: the converted form may exceed the inbound limit the original met.
+    private static readonly ProtocolLimits UnlimitedSize = new() { MaxMessageBytes = int.MaxValue };
 
     private sealed class Source(string deviceId)
     {

@@ -15,6 +15,7 @@ public sealed class TestMeshClient : IAsyncDisposable
 
     private readonly ClientWebSocket _socket;
     private readonly Channel<JsonElement> _received = Channel.CreateUnbounded<JsonElement>();
+    private readonly Channel<byte[]> _binary = Channel.CreateUnbounded<byte[]>();
     private readonly TaskCompletionSource<WebSocketCloseStatus?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Task _receiveLoop;
@@ -102,6 +103,13 @@ public sealed class TestMeshClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the next binary message (a binary stream frame).</summary>
+    public async Task<byte[]> ReceiveBinaryAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        return await _binary.Reader.ReadAsync(cts.Token);
+    }
+
     /// <summary>Waits for a message of the given type.</summary>
     public Task<JsonElement> ReceiveTypeAsync(string type, TimeSpan? timeout = null) => ReceiveAsync(m => m.Type() == type, timeout);
 
@@ -174,7 +182,7 @@ public sealed class TestMeshClient : IAsyncDisposable
                 }
                 else
                 {
-                    _received.Writer.TryWrite(JsonDocument.Parse($$"""{"type":"binary","length":{{message.Length}}}""").RootElement.Clone());
+                    _binary.Writer.TryWrite(message.ToArray());
                 }
                 message.SetLength(0);
             }
@@ -186,6 +194,7 @@ public sealed class TestMeshClient : IAsyncDisposable
         finally
         {
             _received.Writer.TryComplete();
+            _binary.Writer.TryComplete();
         }
     }
 }
