@@ -84,6 +84,13 @@ public sealed class MeshHubOptions
     /// <summary>Queue, batch and retention settings for the embedded audit writer.</summary>
     public AuditOptions Audit { get; set; } = new();
 
+    /// <summary>
+    /// How often the hosting integration reloads the token store, so tokens issued or revoked by another process (for example
+    /// the <c>HubHost token</c> command) take effect without a restart; revoked ones close their live connections.
+    /// Default 10 s; <see cref="TimeSpan.Zero"/> disables reloading.
+    /// </summary>
+    public TimeSpan TokenRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
@@ -94,6 +101,7 @@ public sealed class MeshHubOptions
         Positive(ViolationWindow, nameof(ViolationWindow));
         Positive(CloseTimeout, nameof(CloseTimeout));
         Positive(TimerResolution, nameof(TimerResolution));
+        if (TokenRefreshInterval < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TokenRefreshInterval), TokenRefreshInterval, "Must not be negative.");
         ArgumentOutOfRangeException.ThrowIfLessThan(MissedHeartbeatsBeforeOffline, 1, nameof(MissedHeartbeatsBeforeOffline));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 256, nameof(MaxMessageBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
