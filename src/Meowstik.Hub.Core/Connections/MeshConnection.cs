@@ -164,6 +164,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// <summary>Offers a video frame to a newest-wins slot.</summary>
     public EnqueueResult SendVideo(Streams.VideoSlot slot, OutboundMessage frame) => _outbound.TryEnqueueVideo(slot, frame);
 
+    /// <summary>Takes the next queued message without a send loop (allocation tests and benchmarks drive the router directly).</summary>
+    internal bool TryDequeueOutbound(out OutboundMessage message) => _outbound.TryDequeue(out message);
+
     /// <summary>Sends an error from the hub to this connection.</summary>
     public void SendError(ReadOnlySpan<byte> correlationId, string code, string message, string? field = null)
     {

@@ -42,7 +42,11 @@ public sealed class HubTestHost : IAsyncDisposable
     public string DatabasePath => Path.Combine(Directory, "hub.db");
 
     /// <summary>Starts a hub. Pass <paramref name="directory"/> to reuse a database across restarts (the caller deletes it).</summary>
-    public static async Task<HubTestHost> StartAsync(Action<MeshHubOptions>? configure = null, TimeProvider? time = null, string? directory = null)
+    public static async Task<HubTestHost> StartAsync(
+        Action<MeshHubOptions>? configure = null,
+        TimeProvider? time = null,
+        string? directory = null,
+        Action<IServiceCollection>? services = null)
     {
         bool owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "meowstik-hub-tests", Guid.NewGuid().ToString("N"));
@@ -52,6 +56,7 @@ public sealed class HubTestHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (time is not null) builder.Services.AddSingleton(time);
+        services?.Invoke(builder.Services);
         string database = Path.Combine(directory, "hub.db");
         builder.Services.AddMeowstikHub(o =>
         {
