@@ -15,7 +15,15 @@ internal static class JsonScan
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, (byte)'"', (byte)'\\']);
 
     /// <summary>Skips JSON white space (space, tab, LF, CR).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int SkipWhiteSpace(ReadOnlySpan<byte> s, int i)
+    {
+        // Compact JSON has no white space between tokens: answer that case without a call.
+        if ((uint)i < (uint)s.Length && s[i] > (byte)' ') return i;
+        return SkipWhiteSpaceSlow(s, i);
+    }
+
+    private static int SkipWhiteSpaceSlow(ReadOnlySpan<byte> s, int i)
     {
         while ((uint)i < (uint)s.Length)
         {
@@ -31,6 +39,14 @@ internal static class JsonScan
     {
         escaped = false;
         int p = i + 1;
+        // Names, types and ids end within a few bytes, where a scalar loop beats a vector search's setup cost.
+        int scalarEnd = Math.Min(s.Length, p + 32);
+        for (; p < scalarEnd; p++)
+        {
+            byte c = s[p];
+            if (c == (byte)'"') return p + 1;
+            if (c == (byte)'\\' || c < 0x20) break;
+        }
         while (true)
         {
             if ((uint)p >= (uint)s.Length) return -1;

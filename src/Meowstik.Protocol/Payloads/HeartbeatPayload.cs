@@ -24,6 +24,11 @@ public readonly record struct HeartbeatPayload(long UptimeSeconds, double Memory
             error = default;
             return true;
         }
+        if (TryReadFast(payload, out value))
+        {
+            error = default;
+            return true;
+        }
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         long uptime = 0;
         double memory = 0, cpu = 0;
@@ -51,6 +56,36 @@ public readonly record struct HeartbeatPayload(long UptimeSeconds, double Memory
                 reader.Skip();
             }
         }
+        value = new HeartbeatPayload(uptime, memory, cpu);
+        return true;
+    }
+
+    // The scanner path: succeeds exactly when the reader path would, else leaves the case (and its error) to it.
+    private static bool TryReadFast(Utf8JsonSlice payload, out HeartbeatPayload value)
+    {
+        value = default;
+        if (!FastMembers.TryCreate(payload, out FastMembers members)) return false;
+        long uptime = 0;
+        double memory = 0, cpu = 0;
+        int next;
+        while ((next = members.Next()) == 1)
+        {
+            ReadOnlySpan<byte> name = members.Name;
+            if (name.SequenceEqual("uptime_seconds"u8))
+            {
+                if (!members.TryGetDouble(out double u) || u < 0) return false;
+                uptime = (long)u;
+            }
+            else if (name.SequenceEqual("memory_mb"u8))
+            {
+                if (!members.TryGetDouble(out memory) || memory < 0) return false;
+            }
+            else if (name.SequenceEqual("cpu_percent"u8))
+            {
+                if (!members.TryGetDouble(out cpu) || cpu < 0) return false;
+            }
+        }
+        if (next < 0) return false;
         value = new HeartbeatPayload(uptime, memory, cpu);
         return true;
     }
