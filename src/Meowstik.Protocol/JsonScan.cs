@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Meowstik.Protocol;
 
@@ -39,20 +42,10 @@ internal static class JsonScan
     {
         escaped = false;
         int p = i + 1;
-        // Names, types and ids end within a few bytes, where a scalar loop beats a vector search's setup cost.
-        int scalarEnd = Math.Min(s.Length, p + 32);
-        for (; p < scalarEnd; p++)
-        {
-            byte c = s[p];
-            if (c == (byte)'"') return p + 1;
-            if (c == (byte)'\\' || c < 0x20) break;
-        }
         while (true)
         {
-            if ((uint)p >= (uint)s.Length) return -1;
-            int k = s[p..].IndexOfAny(s_stringStops);
-            if (k < 0) return -1;
-            p += k;
+            p = FindStringStop(s, p);
+            if (p < 0) return -1;
             byte b = s[p];
             if (b == (byte)'"') return p + 1;
             if (b != (byte)'\\') return -1; // a raw control character
@@ -77,6 +70,38 @@ internal static class JsonScan
                 p += 6;
             }
         }
+    }
+
+    // The index of the next quote, backslash or control character at or after p, or -1.
+    // Short strings (names, ids) are searched 16 bytes at a time; long ones (base64 data) with SearchValues' wider vectors.
+    private static int FindStringStop(ReadOnlySpan<byte> s, int p)
+    {
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref byte start = ref MemoryMarshal.GetReference(s);
+            Vector128<byte> quote = Vector128.Create((byte)'"');
+            Vector128<byte> backslash = Vector128.Create((byte)'\\');
+            Vector128<byte> space = Vector128.Create((byte)' ');
+            int vectorEnd = Math.Min(s.Length - 16, p + 64);
+            for (; p <= vectorEnd; p += 16)
+            {
+                Vector128<byte> block = Vector128.LoadUnsafe(ref start, (nuint)p);
+                Vector128<byte> stops = Vector128.Equals(block, quote) | Vector128.Equals(block, backslash) | Vector128.LessThan(block, space);
+                uint mask = stops.ExtractMostSignificantBits();
+                if (mask != 0) return p + BitOperations.TrailingZeroCount(mask);
+            }
+            if (p + 16 <= s.Length)
+            {
+                int k = s[p..].IndexOfAny(s_stringStops);
+                return k < 0 ? -1 : p + k;
+            }
+        }
+        for (; p < s.Length; p++)
+        {
+            byte c = s[p];
+            if (c == (byte)'"' || c == (byte)'\\' || c < 0x20) return p;
+        }
+        return -1;
     }
 
     /// <summary>Scans a number at <paramref name="i"/>: <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>.</summary>
