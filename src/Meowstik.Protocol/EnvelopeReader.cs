@@ -1,0 +1,440 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Meowstik.Protocol;
+
+/// <summary>
+/// Decodes a mesh message into a <see cref="MeshEnvelope"/> view without allocating.
+/// Bad input never throws: the result is false with a typed <see cref="ProtocolError"/>.
+/// </summary>
+/// <remarks>
+/// Rules: the top level is an object; <c>type</c> is required; <c>payload</c> is required for every type but
+/// <c>heartbeat</c> and must be an object; <c>id</c>, <c>from</c>, <c>to</c>, <c>correlation_id</c>, <c>timestamp</c>
+/// are optional strings; device ids are 1–64 of <c>[A-Za-z0-9._-]</c>; timestamps are ISO 8601 with an offset;
+/// unknown fields are ignored; duplicate envelope fields are rejected; per-type payload fields are required
+/// (register: <c>capabilities</c> array; command/query: <c>action</c>; stream: <c>stream_type</c> and <c>data</c>;
+/// event: <c>event</c>; error: <c>code</c>).
+/// </remarks>
+public static class EnvelopeReader
+{
+    /// <summary>Decodes a message held in one contiguous buffer.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
+        TryReadCore(utf8, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);
+
+    /// <summary>Decodes a message held in a (possibly multi-segment) sequence, e.g. straight from a <c>PipeReader</c>.</summary>
+    public static bool TryRead(in ReadOnlySequence<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
+        utf8.IsSingleSegment
+            ? TryReadCore(utf8.FirstSpan, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true)
+            : TryReadCore(default, utf8, true, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);
+
+    internal static bool TryReadCore(
+        ReadOnlySpan<byte> span,
+        ReadOnlySequence<byte> sequence,
+        bool isSequence,
+        out MeshEnvelope envelope,
+        out ProtocolError error,
+        ProtocolLimits limits,
+        bool requireStreamData)
+    {
+        envelope = default;
+        long length = isSequence ? sequence.Length : span.Length;
+        if (length > limits.MaxMessageBytes)
+        {
+            error = new ProtocolError(ProtocolErrorCode.TooLarge, limits.MaxMessageBytes);
+            return false;
+        }
+        long invalidUtf8 = isSequence ? Utf8Validation.FindInvalid(sequence) : Utf8Validation.FindInvalid(span);
+        if (invalidUtf8 >= 0)
+        {
+            error = new ProtocolError(ProtocolErrorCode.InvalidUtf8, invalidUtf8);
+            return false;
+        }
+
+        // The reader's own depth limit sits one above ours so that our check (with a typed error) fires first.
+        var options = new JsonReaderOptions { MaxDepth = limits.MaxDepth + 1 };
+        Utf8JsonReader reader = isSequence ? new Utf8JsonReader(sequence, options) : new Utf8JsonReader(span, options);
+        var fields = new EnvelopeFields();
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = new ProtocolError(ProtocolErrorCode.MalformedJson, reader.TokenStartIndex, null);
+                return false;
+            }
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                long nameOffset = reader.TokenStartIndex;
+                EnvelopeField field = Classify(ref reader);
+                if (field != EnvelopeField.Unknown)
+                {
+                    if ((fields.Seen & (1 << (int)field)) != 0)
+                    {
+                        error = new ProtocolError(ProtocolErrorCode.DuplicateField, nameOffset, FieldName(field));
+                        return false;
+                    }
+                    fields.Seen |= 1 << (int)field;
+                }
+                reader.Read();
+                if (!ReadField(ref reader, field, ref fields, limits, out error)) return false;
+                if (field == EnvelopeField.Unknown && !SkipValue(ref reader, limits, out error)) return false;
+            }
+            // Anything after the closing brace other than white space is malformed (the reader throws on it).
+            if (reader.Read())
+            {
+                error = new ProtocolError(ProtocolErrorCode.MalformedJson, reader.TokenStartIndex);
+                return false;
+            }
+        }
+        catch (JsonException ex)
+        {
+            long offset = ex.LineNumber == 0 && ex.BytePositionInLine is long p ? p : reader.BytesConsumed;
+            error = new ProtocolError(ProtocolErrorCode.MalformedJson, offset);
+            return false;
+        }
+
+        if (!Validate(ref fields, requireStreamData, out error)) return false;
+
+        envelope = new MeshEnvelope(
+            fields.Type,
+            Slice(span, sequence, isSequence, fields.Id),
+            Slice(span, sequence, isSequence, fields.From),
+            Slice(span, sequence, isSequence, fields.To),
+            Slice(span, sequence, isSequence, fields.CorrelationId),
+            Slice(span, sequence, isSequence, fields.Timestamp),
+            fields.HasTimestampValue ? fields.TimestampValue : null,
+            Slice(span, sequence, isSequence, fields.Payload),
+            length);
+        error = default;
+        return true;
+    }
+
+    private static bool ReadField(ref Utf8JsonReader reader, EnvelopeField field, ref EnvelopeFields fields, ProtocolLimits limits, out ProtocolError error)
+    {
+        error = default;
+        switch (field)
+        {
+            case EnvelopeField.Type:
+                if (reader.TokenType != JsonTokenType.String) return Invalid(ref reader, "type", out error);
+                fields.Type = ParseType(ref reader);
+                if (fields.Type == MessageType.Unknown)
+                {
+                    error = new ProtocolError(ProtocolErrorCode.UnknownType, reader.TokenStartIndex, "type");
+                    return false;
+                }
+                return true;
+            case EnvelopeField.Id:
+            case EnvelopeField.CorrelationId:
+                if (reader.TokenType != JsonTokenType.String) return Invalid(ref reader, FieldName(field), out error);
+                if (reader.ValueIsEmpty() || ValueLength(ref reader) > limits.MaxIdBytes)
+                {
+                    error = new ProtocolError(
+                        reader.ValueIsEmpty() ? ProtocolErrorCode.InvalidField : ProtocolErrorCode.FieldTooLong,
+                        reader.TokenStartIndex,
+                        FieldName(field));
+                    return false;
+                }
+                SetRange(ref reader, field, ref fields);
+                return true;
+            case EnvelopeField.From:
+            case EnvelopeField.To:
+                if (reader.TokenType != JsonTokenType.String) return Invalid(ref reader, FieldName(field), out error);
+                if (!IsValidDeviceId(ref reader, limits))
+                {
+                    error = new ProtocolError(
+                        ValueLength(ref reader) > limits.MaxDeviceIdLength ? ProtocolErrorCode.FieldTooLong : ProtocolErrorCode.InvalidField,
+                        reader.TokenStartIndex,
+                        FieldName(field));
+                    return false;
+                }
+                SetRange(ref reader, field, ref fields);
+                return true;
+            case EnvelopeField.Timestamp:
+                if (reader.TokenType != JsonTokenType.String
+                    || !reader.TryGetDateTimeOffset(out DateTimeOffset value)
+                    || !HasOffset(ref reader))
+                {
+                    return Invalid(ref reader, "timestamp", out error);
+                }
+                fields.TimestampValue = value;
+                fields.HasTimestampValue = true;
+                SetRange(ref reader, field, ref fields);
+                return true;
+            case EnvelopeField.Payload:
+                if (reader.TokenType != JsonTokenType.StartObject) return Invalid(ref reader, "payload", out error);
+                fields.Payload.Start = reader.TokenStartIndex;
+                fields.Payload.Type = JsonTokenType.StartObject;
+                if (!ScanPayload(ref reader, ref fields, limits, out error)) return false;
+                fields.Payload.Length = reader.BytesConsumed - fields.Payload.Start;
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    // Walks the payload object: enforces depth, rejects duplicate known keys and records the per-type required keys.
+    private static bool ScanPayload(ref Utf8JsonReader reader, ref EnvelopeFields fields, ProtocolLimits limits, out ProtocolError error)
+    {
+        if (!CheckDepth(ref reader, limits, out error)) return false;
+        int depth = reader.CurrentDepth;
+        PayloadKey pending = PayloadKey.None;
+        while (reader.Read())
+        {
+            JsonTokenType type = reader.TokenType;
+            if (pending != PayloadKey.None)
+            {
+                JsonTokenType expected = pending == PayloadKey.Capabilities ? JsonTokenType.StartArray : JsonTokenType.String;
+                if (type != expected)
+                {
+                    error = new ProtocolError(ProtocolErrorCode.InvalidField, reader.TokenStartIndex, PayloadKeyName(pending));
+                    return false;
+                }
+                fields.PayloadKeys |= 1 << (int)pending;
+                pending = PayloadKey.None;
+            }
+            switch (type)
+            {
+                case JsonTokenType.StartObject:
+                case JsonTokenType.StartArray:
+                    if (!CheckDepth(ref reader, limits, out error)) return false;
+                    break;
+                case JsonTokenType.EndObject when reader.CurrentDepth == depth:
+                    return true;
+                case JsonTokenType.PropertyName when reader.CurrentDepth == depth + 1:
+                    PayloadKey key = ClassifyPayloadKey(ref reader);
+                    if (key != PayloadKey.None)
+                    {
+                        if ((fields.PayloadKeys & (1 << (int)key)) != 0)
+                        {
+                            error = new ProtocolError(ProtocolErrorCode.DuplicateField, reader.TokenStartIndex, PayloadKeyName(key));
+                            return false;
+                        }
+                        pending = key;
+                    }
+                    break;
+            }
+        }
+        error = new ProtocolError(ProtocolErrorCode.MalformedJson, reader.BytesConsumed);
+        return false;
+    }
+
+    private static bool SkipValue(ref Utf8JsonReader reader, ProtocolLimits limits, out ProtocolError error)
+    {
+        error = default;
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray)) return true;
+        if (!CheckDepth(ref reader, limits, out error)) return false;
+        int depth = reader.CurrentDepth;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                case JsonTokenType.StartArray:
+                    if (!CheckDepth(ref reader, limits, out error)) return false;
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray when reader.CurrentDepth == depth:
+                    return true;
+            }
+        }
+        error = new ProtocolError(ProtocolErrorCode.MalformedJson, reader.BytesConsumed);
+        return false;
+    }
+
+    private static bool CheckDepth(ref Utf8JsonReader reader, ProtocolLimits limits, out ProtocolError error)
+    {
+        // CurrentDepth of a container's start token counts its enclosing containers; its own level is one more.
+        if (reader.CurrentDepth + 1 > limits.MaxDepth)
+        {
+            error = new ProtocolError(ProtocolErrorCode.TooDeep, reader.TokenStartIndex);
+            return false;
+        }
+        error = default;
+        return true;
+    }
+
+    private static bool Validate(ref EnvelopeFields fields, bool requireStreamData, out ProtocolError error)
+    {
+        if ((fields.Seen & (1 << (int)EnvelopeField.Type)) == 0)
+        {
+            error = new ProtocolError(ProtocolErrorCode.MissingField, 0, "type");
+            return false;
+        }
+        bool hasPayload = fields.Payload.Type == JsonTokenType.StartObject;
+        if (!hasPayload && fields.Type != MessageType.Heartbeat)
+        {
+            error = new ProtocolError(ProtocolErrorCode.MissingField, 0, "payload");
+            return false;
+        }
+        PayloadKey missing = fields.Type switch
+        {
+            MessageType.Register => Require(fields, PayloadKey.Capabilities),
+            MessageType.Command or MessageType.Query => Require(fields, PayloadKey.Action),
+            MessageType.Stream => Require(fields, PayloadKey.StreamType) is var s && s != PayloadKey.None
+                ? s
+                : requireStreamData ? Require(fields, PayloadKey.Data) : PayloadKey.None,
+            MessageType.Event => Require(fields, PayloadKey.Event),
+            MessageType.Error => Require(fields, PayloadKey.Code),
+            _ => PayloadKey.None,
+        };
+        if (missing != PayloadKey.None)
+        {
+            error = new ProtocolError(ProtocolErrorCode.MissingField, fields.Payload.Start, PayloadKeyName(missing));
+            return false;
+        }
+        error = default;
+        return true;
+    }
+
+    private static PayloadKey Require(in EnvelopeFields fields, PayloadKey key) =>
+        (fields.PayloadKeys & (1 << (int)key)) != 0 ? PayloadKey.None : key;
+
+    private static bool Invalid(ref Utf8JsonReader reader, string field, out ProtocolError error)
+    {
+        error = new ProtocolError(ProtocolErrorCode.InvalidField, reader.TokenStartIndex, field);
+        return false;
+    }
+
+    private static void SetRange(ref Utf8JsonReader reader, EnvelopeField field, ref EnvelopeFields fields)
+    {
+        var range = new FieldRange
+        {
+            Start = reader.TokenStartIndex,
+            Length = reader.BytesConsumed - reader.TokenStartIndex,
+            Type = JsonTokenType.String,
+            Escaped = reader.ValueIsEscaped,
+        };
+        switch (field)
+        {
+            case EnvelopeField.Id: fields.Id = range; break;
+            case EnvelopeField.From: fields.From = range; break;
+            case EnvelopeField.To: fields.To = range; break;
+            case EnvelopeField.CorrelationId: fields.CorrelationId = range; break;
+            case EnvelopeField.Timestamp: fields.Timestamp = range; break;
+        }
+    }
+
+    private static Utf8JsonSlice Slice(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool isSequence, scoped in FieldRange range)
+    {
+        if (range.Type == JsonTokenType.None) return default;
+        return isSequence
+            ? new Utf8JsonSlice(sequence.Slice(range.Start, range.Length), range.Type, range.Escaped)
+            : new Utf8JsonSlice(span.Slice((int)range.Start, (int)range.Length), range.Type, range.Escaped);
+    }
+
+    private static int ValueLength(ref Utf8JsonReader reader) =>
+        reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+
+    private static bool IsValidDeviceId(ref Utf8JsonReader reader, ProtocolLimits limits)
+    {
+        int max = Math.Min(limits.MaxDeviceIdLength, DeviceId.MaxLength);
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return reader.ValueSpan.Length <= max && DeviceId.IsValid(reader.ValueSpan);
+        }
+        // Escaped or split across segments: unescape into a small stack buffer (device ids are short ASCII).
+        if (ValueLength(ref reader) > max * 6) return false;
+        Span<byte> buffer = stackalloc byte[DeviceId.MaxLength * 6];
+        int written = reader.CopyString(buffer);
+        return written <= max && DeviceId.IsValid(buffer[..written]);
+    }
+
+    private static MessageType ParseType(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence) return MessageTypes.Parse(reader.ValueSpan);
+        if (ValueLength(ref reader) > 64) return MessageType.Unknown;
+        Span<byte> buffer = stackalloc byte[64];
+        int written = reader.CopyString(buffer);
+        return MessageTypes.Parse(buffer[..written]);
+    }
+
+    private static bool HasOffset(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence) return Iso8601Timestamp.HasOffset(reader.ValueSpan);
+        if (ValueLength(ref reader) > 256) return false;
+        Span<byte> buffer = stackalloc byte[256];
+        int written = reader.CopyString(buffer);
+        return Iso8601Timestamp.HasOffset(buffer[..written]);
+    }
+
+    private static EnvelopeField Classify(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            ReadOnlySpan<byte> name = reader.ValueSpan;
+            switch (name.Length)
+            {
+                case 2 when name.SequenceEqual("id"u8): return EnvelopeField.Id;
+                case 2 when name.SequenceEqual("to"u8): return EnvelopeField.To;
+                case 4 when name.SequenceEqual("type"u8): return EnvelopeField.Type;
+                case 4 when name.SequenceEqual("from"u8): return EnvelopeField.From;
+                case 7 when name.SequenceEqual("payload"u8): return EnvelopeField.Payload;
+                case 9 when name.SequenceEqual("timestamp"u8): return EnvelopeField.Timestamp;
+                case 14 when name.SequenceEqual("correlation_id"u8): return EnvelopeField.CorrelationId;
+                default: return EnvelopeField.Unknown;
+            }
+        }
+        if (reader.ValueTextEquals("id"u8)) return EnvelopeField.Id;
+        if (reader.ValueTextEquals("to"u8)) return EnvelopeField.To;
+        if (reader.ValueTextEquals("type"u8)) return EnvelopeField.Type;
+        if (reader.ValueTextEquals("from"u8)) return EnvelopeField.From;
+        if (reader.ValueTextEquals("payload"u8)) return EnvelopeField.Payload;
+        if (reader.ValueTextEquals("timestamp"u8)) return EnvelopeField.Timestamp;
+        if (reader.ValueTextEquals("correlation_id"u8)) return EnvelopeField.CorrelationId;
+        return EnvelopeField.Unknown;
+    }
+
+    private static PayloadKey ClassifyPayloadKey(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals("action"u8)) return PayloadKey.Action;
+        if (reader.ValueTextEquals("data"u8)) return PayloadKey.Data;
+        if (reader.ValueTextEquals("stream_type"u8)) return PayloadKey.StreamType;
+        if (reader.ValueTextEquals("capabilities"u8)) return PayloadKey.Capabilities;
+        if (reader.ValueTextEquals("event"u8)) return PayloadKey.Event;
+        if (reader.ValueTextEquals("code"u8)) return PayloadKey.Code;
+        return PayloadKey.None;
+    }
+
+    private static string FieldName(EnvelopeField field) => field switch
+    {
+        EnvelopeField.Id => "id",
+        EnvelopeField.Type => "type",
+        EnvelopeField.From => "from",
+        EnvelopeField.To => "to",
+        EnvelopeField.Timestamp => "timestamp",
+        EnvelopeField.Payload => "payload",
+        EnvelopeField.CorrelationId => "correlation_id",
+        _ => "unknown",
+    };
+
+    private static string PayloadKeyName(PayloadKey key) => key switch
+    {
+        PayloadKey.Action => "payload.action",
+        PayloadKey.Data => "payload.data",
+        PayloadKey.StreamType => "payload.stream_type",
+        PayloadKey.Capabilities => "payload.capabilities",
+        PayloadKey.Event => "payload.event",
+        PayloadKey.Code => "payload.code",
+        _ => "payload",
+    };
+
+    private enum EnvelopeField { Unknown = 0, Id, Type, From, To, Timestamp, Payload, CorrelationId }
+
+    private enum PayloadKey { None = 0, Action, Data, StreamType, Capabilities, Event, Code }
+
+    private struct FieldRange
+    {
+        public long Start;
+        public long Length;
+        public JsonTokenType Type;
+        public bool Escaped;
+    }
+
+    private struct EnvelopeFields
+    {
+        public int Seen;
+        public int PayloadKeys;
+        public MessageType Type;
+        public FieldRange Id, From, To, CorrelationId, Timestamp, Payload;
+        public DateTimeOffset TimestampValue;
+        public bool HasTimestampValue;
+    }
+}
