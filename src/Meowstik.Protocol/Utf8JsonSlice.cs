@@ -214,7 +214,7 @@ public readonly ref struct Utf8JsonSlice
         _isSequence ? new Utf8JsonReader(_sequence, s_valueOptions) : new Utf8JsonReader(_span, s_valueOptions);
 
     /// <summary>Slices the value the reader (created by <see cref="CreateReader"/>) is on; skips containers.</summary>
-    internal Utf8JsonSlice SliceCurrent(ref Utf8JsonReader reader)
+    internal Utf8JsonSlice SliceCurrent(scoped ref Utf8JsonReader reader)
     {
         JsonTokenType type = reader.TokenType;
         long start = reader.TokenStartIndex;

@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+
+namespace Meowstik.Protocol.Framing;
+
+/// <summary>
+/// Reads whole WebSocket messages into a <see cref="Pipe"/>: frames are received straight into pooled pipe segments
+/// and a complete message is exposed as one <see cref="ReadOnlySequence{T}"/> to decode without copying.
+/// Enforces the size limit (the rest of an oversized message is read and discarded) and UTF-8 validity of text messages.
+/// Not thread-safe: one receive loop per reader.
+/// </summary>
+/// <example>
+/// <code>
+/// using var reader = new WebSocketMessageReader(socket);
+/// while (await reader.ReceiveAsync(ct) == ReceiveStatus.Message)
+/// {
+///     if (EnvelopeReader.TryRead(reader.Current, out MeshEnvelope env, out ProtocolError error)) { ... }
+/// }
+/// </code>
+/// </example>
+public sealed class WebSocketMessageReader : IDisposable
+{
+    private const int ReceiveChunk = 4096;
+
+    private readonly WebSocket _socket;
+    private readonly Pipe _pipe;
+    private readonly int _maxMessageBytes;
+    private readonly bool _validateUtf8;
+    private bool _hasCurrent;
+
+    /// <summary>Creates a reader over <paramref name="socket"/>.</summary>
+    /// <param name="socket">The connected WebSocket.</param>
+    /// <param name="maxMessageBytes">Largest accepted message (default <see cref="ProtocolLimits.MaxMessageBytes"/>, 1 MiB).</param>
+    /// <param name="validateUtf8">Reject text messages that are not valid UTF-8 (default true, as RFC 6455 requires).</param>
+    /// <param name="pool">Memory pool for pipe segments (default: the shared pool).</param>
+    public WebSocketMessageReader(WebSocket socket, int maxMessageBytes = 1024 * 1024, bool validateUtf8 = true, MemoryPool<byte>? pool = null)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageBytes, 1);
+        _socket = socket;
+        _maxMessageBytes = maxMessageBytes;
+        _validateUtf8 = validateUtf8;
+        // The same task writes and reads, so the writer must never pause on a full pipe.
+        _pipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: ReceiveChunk, useSynchronizationContext: false));
+    }
+
+    /// <summary>The last complete message; valid until the next <see cref="ReceiveAsync"/> or <see cref="Dispose"/>.</summary>
+    public ReadOnlySequence<byte> Current { get; private set; }
+
+    /// <summary>Text or binary, for <see cref="Current"/>.</summary>
+    public WebSocketMessageType CurrentType { get; private set; }
+
+    /// <summary>Size in bytes of the last message rejected as <see cref="ReceiveStatus.TooLarge"/> (as far as it was read).</summary>
+    public long LastRejectedSize { get; private set; }
+
+    /// <summary>Receives the next complete message, releasing the previous one.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ReceiveStatus> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        ReleaseCurrent();
+        long total = 0;
+        bool oversize = false;
+        PipeWriter writer = _pipe.Writer;
+        while (true)
+        {
+            Memory<byte> memory = writer.GetMemory(ReceiveChunk);
+            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(memory, cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await DiscardAsync().ConfigureAwait(false);
+                return ReceiveStatus.Closed;
+            }
+            total += result.Count;
+            // Once a message is over the limit, its remaining chunks are received into the same memory and dropped.
+            if (!oversize && total > _maxMessageBytes)
+            {
+                oversize = true;
+                await DiscardAsync().ConfigureAwait(false);
+            }
+            else if (!oversize)
+            {
+                writer.Advance(result.Count);
+            }
+            if (result.EndOfMessage)
+            {
+                if (oversize)
+                {
+                    LastRejectedSize = total;
+                    return ReceiveStatus.TooLarge;
+                }
+                CurrentType = result.MessageType;
+                break;
+            }
+        }
+
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _pipe.Reader.TryRead(out ReadResult read);
+        Current = read.Buffer;
+        _hasCurrent = true;
+        if (_validateUtf8 && CurrentType == WebSocketMessageType.Text && Utf8Validation.FindInvalid(Current) >= 0)
+        {
+            ReleaseCurrent();
+            return ReceiveStatus.InvalidUtf8;
+        }
+        return ReceiveStatus.Message;
+    }
+
+    /// <summary>Completes the pipe and returns its segments to the pool.</summary>
+    public void Dispose()
+    {
+        ReleaseCurrent();
+        _pipe.Writer.Complete();
+        _pipe.Reader.Complete();
+    }
+
+    private void ReleaseCurrent()
+    {
+        if (!_hasCurrent) return;
+        _pipe.Reader.AdvanceTo(Current.End);
+        Current = default;
+        _hasCurrent = false;
+    }
+
+    // Drops whatever has been written to the pipe for the current message.
+    private async ValueTask DiscardAsync()
+    {
+        await _pipe.Writer.FlushAsync().ConfigureAwait(false);
+        if (_pipe.Reader.TryRead(out ReadResult read)) _pipe.Reader.AdvanceTo(read.Buffer.End);
+    }
+}

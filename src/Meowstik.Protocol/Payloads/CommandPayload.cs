@@ -1,0 +1,96 @@
+using System.Text.Json;
+
+namespace Meowstik.Protocol.Payloads;
+
+/// <summary>
+/// The payload of a <c>command</c> or <c>query</c>: <c>action</c>, optional <c>params</c>, and for the home-server
+/// proxy a <c>target</c> sub-device with a nested <c>command</c> object.
+/// </summary>
+public readonly ref struct CommandPayload
+{
+    /// <summary>The action name, e.g. <c>speak</c>.</summary>
+    public Utf8JsonSlice Action { get; init; }
+
+    /// <summary><c>params</c> as raw JSON (any value), when present.</summary>
+    public Utf8JsonSlice Params { get; init; }
+
+    /// <summary><c>target</c>: the sub-device a proxy command is for, when present.</summary>
+    public Utf8JsonSlice Target { get; init; }
+
+    /// <summary>The nested <c>command</c> object (with its own <c>action</c>/<c>params</c>) of a proxy command, when present.</summary>
+    public Utf8JsonSlice Command { get; init; }
+
+    /// <summary>Optional per-message timeout in milliseconds (<c>timeout_ms</c>), 0 when absent.</summary>
+    public long TimeoutMs { get; init; }
+
+    /// <summary>Writes a payload object: <c>{"action":…,"params":…}</c>; <paramref name="rawParams"/> is raw JSON (empty: omitted).</summary>
+    public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> action, ReadOnlySpan<byte> rawParams = default, long timeoutMs = 0)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("action"u8, action);
+        if (!rawParams.IsEmpty)
+        {
+            writer.WritePropertyName("params"u8);
+            writer.WriteRawValue(rawParams, skipInputValidation: true);
+        }
+        if (timeoutMs > 0) writer.WriteNumber("timeout_ms"u8, timeoutMs);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes a proxy payload: <c>{"action":"proxy","target":…,"command":{"action":…,"params":…}}</c>.</summary>
+    public static void WriteProxy(Utf8JsonWriter writer, ReadOnlySpan<byte> target, ReadOnlySpan<byte> innerAction, ReadOnlySpan<byte> innerRawParams = default)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("action"u8, "proxy"u8);
+        writer.WriteString("target"u8, target);
+        writer.WritePropertyName("command"u8);
+        Write(writer, innerAction, innerRawParams);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads a command/query payload; <c>action</c> is required and must be a string.</summary>
+    public static bool TryRead(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
+    {
+        value = default;
+        if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
+        Utf8JsonSlice action = default, parameters = default, target = default, command = default;
+        long timeoutMs = 0;
+        while (PayloadReading.NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("action"u8))
+            {
+                reader.Read();
+                if (!PayloadReading.String(payload, ref reader, out action)) return PayloadReading.Invalid(ref reader, "payload.action", out error);
+            }
+            else if (reader.ValueTextEquals("params"u8))
+            {
+                reader.Read();
+                parameters = payload.SliceCurrent(ref reader);
+            }
+            else if (reader.ValueTextEquals("target"u8))
+            {
+                reader.Read();
+                if (!PayloadReading.String(payload, ref reader, out target)) return PayloadReading.Invalid(ref reader, "payload.target", out error);
+            }
+            else if (reader.ValueTextEquals("command"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject) return PayloadReading.Invalid(ref reader, "payload.command", out error);
+                command = payload.SliceCurrent(ref reader);
+            }
+            else if (reader.ValueTextEquals("timeout_ms"u8))
+            {
+                reader.Read();
+                if (!PayloadReading.Int64(ref reader, out timeoutMs) || timeoutMs < 0) return PayloadReading.Invalid(ref reader, "payload.timeout_ms", out error);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        if (!action.IsPresent) return PayloadReading.Missing("payload.action", out error);
+        value = new CommandPayload { Action = action, Params = parameters, Target = target, Command = command, TimeoutMs = timeoutMs };
+        return true;
+    }
+}

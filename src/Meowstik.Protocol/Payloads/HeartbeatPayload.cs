@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace Meowstik.Protocol.Payloads;
+
+/// <summary>The <c>heartbeat</c> payload: <c>uptime_seconds</c>, <c>memory_mb</c>, <c>cpu_percent</c>.</summary>
+public readonly record struct HeartbeatPayload(long UptimeSeconds, double MemoryMb, double CpuPercent)
+{
+    /// <summary>Writes the payload object.</summary>
+    public static void Write(Utf8JsonWriter writer, in HeartbeatPayload value)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("uptime_seconds"u8, value.UptimeSeconds);
+        writer.WriteNumber("memory_mb"u8, Math.Round(value.MemoryMb, 1));
+        writer.WriteNumber("cpu_percent"u8, Math.Round(value.CpuPercent, 1));
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads the payload; absent figures read as 0 (a bare heartbeat is a valid keep-alive).</summary>
+    public static bool TryRead(Utf8JsonSlice payload, out HeartbeatPayload value, out ProtocolError error)
+    {
+        value = default;
+        if (!payload.IsPresent)
+        {
+            error = default;
+            return true;
+        }
+        if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
+        long uptime = 0;
+        double memory = 0, cpu = 0;
+        while (PayloadReading.NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("uptime_seconds"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double u) || u < 0) return PayloadReading.Invalid(ref reader, "payload.uptime_seconds", out error);
+                uptime = (long)u;
+            }
+            else if (reader.ValueTextEquals("memory_mb"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out memory) || memory < 0) return PayloadReading.Invalid(ref reader, "payload.memory_mb", out error);
+            }
+            else if (reader.ValueTextEquals("cpu_percent"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out cpu) || cpu < 0) return PayloadReading.Invalid(ref reader, "payload.cpu_percent", out error);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        value = new HeartbeatPayload(uptime, memory, cpu);
+        return true;
+    }
+}
