@@ -26,7 +26,7 @@ public sealed class CommandResult
     /// <summary>The response's <c>result</c>; <see cref="MeshJson.None"/> when there is none.</summary>
     public MeshJson Result { get; }
 
-    /// <summary>The error code of a failure (see <see cref="AgentErrorCodes"/> or your own snake_case codes).</summary>
+    /// <summary>The error code of a failure (see <see cref="Meowstik.Protocol.Payloads.MeshErrorCodes"/> or your own snake_case codes).</summary>
     public string? ErrorCode { get; }
 
     /// <summary>A human-readable, safe-to-share error message.</summary>

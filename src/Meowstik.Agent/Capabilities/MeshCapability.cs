@@ -1,3 +1,5 @@
+using Meowstik.Protocol.Payloads;
+
 namespace Meowstik.Agent.Capabilities;
 
 /// <summary>
@@ -41,7 +43,7 @@ public abstract class MeshCapability : IMeshCapability, IMeshBackgroundCapabilit
         ArgumentNullException.ThrowIfNull(context);
         return _handlers.TryGetValue(context.Action, out var handler)
             ? handler(context, cancellationToken)
-            : ValueTask.FromResult(CommandResult.Fail(AgentErrorCodes.UnknownAction, $"Capability '{Name}' has no action '{context.Action}'."));
+            : ValueTask.FromResult(CommandResult.Fail(MeshErrorCodes.UnknownAction, $"Capability '{Name}' has no action '{context.Action}'."));
     }
 
     /// <summary>Publishes events or stream chunks for the agent's lifetime. The default does nothing.</summary>

@@ -1,5 +1,6 @@
 using Meowstik.Agent.Capabilities;
 using Meowstik.Agent.Diagnostics;
+using Meowstik.Protocol.Payloads;
 using Microsoft.Extensions.Logging;
 
 namespace Meowstik.Agent.Dispatch;
@@ -67,22 +68,26 @@ internal sealed class CommandDispatcher
     public bool Handles(string action) => _byAction.ContainsKey(action);
 
     /// <summary>Runs the request and returns what to answer. Throws only when <paramref name="stopping"/> fires.</summary>
-    public async Task<CommandResult> DispatchAsync(CommandContext context, CancellationToken stopping)
+    /// <param name="context">The request.</param>
+    /// <param name="requestedTimeout">The sender's <c>timeout_ms</c>, if any; it can shorten, never extend, the configured deadline.</param>
+    /// <param name="stopping">The agent's lifetime.</param>
+    public async Task<CommandResult> DispatchAsync(CommandContext context, TimeSpan? requestedTimeout, CancellationToken stopping)
     {
+        TimeSpan timeout = requestedTimeout is { } asked && asked > TimeSpan.Zero && asked < _timeout ? asked : _timeout;
         if (!_byAction.TryGetValue(context.Action, out IMeshCapability? capability))
         {
             AgentLog.UnknownAction(_logger, context.Action, context.From, context.MessageId);
-            return CommandResult.Fail(AgentErrorCodes.UnknownAction, $"No capability of this device handles action '{context.Action}'.");
+            return CommandResult.Fail(MeshErrorCodes.UnknownAction, $"No capability of this device handles action '{context.Action}'.");
         }
 
         if (Interlocked.Increment(ref _pending) > _maxPending)
         {
             Interlocked.Decrement(ref _pending);
             AgentLog.DispatcherBusy(_logger, context.Action, context.MessageId, _maxPending);
-            return CommandResult.Fail(AgentErrorCodes.Busy, "The device has too many requests in progress; try again later.");
+            return CommandResult.Fail(MeshErrorCodes.Overloaded, "The device has too many requests in progress; try again later.");
         }
 
-        using var deadline = new CancellationTokenSource(_timeout, _time);
+        using var deadline = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
         try
         {
@@ -115,8 +120,8 @@ internal sealed class CommandDispatcher
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
-            AgentLog.HandlerTimedOut(_logger, context.Action, capability.Name, context.MessageId, _timeout);
-            return CommandResult.Fail(AgentErrorCodes.Timeout, $"Action '{context.Action}' did not finish within {_timeout.TotalSeconds:0.###} s.");
+            AgentLog.HandlerTimedOut(_logger, context.Action, capability.Name, context.MessageId, timeout);
+            return CommandResult.Fail(MeshErrorCodes.Timeout, $"Action '{context.Action}' did not finish within {timeout.TotalSeconds:0.###} s.");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -125,7 +130,7 @@ internal sealed class CommandDispatcher
         catch (Exception ex)
         {
             AgentLog.HandlerFailed(_logger, ex, context.Action, capability.Name, context.MessageId);
-            return CommandResult.Fail(AgentErrorCodes.HandlerFailed, $"Action '{context.Action}' failed on the device.");
+            return CommandResult.Fail(MeshErrorCodes.HandlerFailed, $"Action '{context.Action}' failed on the device.");
         }
         finally
         {
