@@ -22,11 +22,15 @@ public static class EnvelopeReader
         TryReadCore(utf8, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);
 
     /// <summary>Decodes a message held in a (possibly multi-segment) sequence, e.g. straight from a <c>PipeReader</c>.</summary>
-    public static bool TryRead(in ReadOnlySequence<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
+    public static bool TryRead(scoped in ReadOnlySequence<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
         utf8.IsSingleSegment
             ? TryReadCore(utf8.FirstSpan, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true)
             : TryReadCore(default, utf8, true, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);
 
+    /// <summary>
+    /// The shared decoder. <paramref name="requireStreamData"/> false is the binary-stream-frame header mode:
+    /// a <c>stream</c> payload must then NOT carry <c>data</c> (its bytes follow the header).
+    /// </summary>
     internal static bool TryReadCore(
         ReadOnlySpan<byte> span,
         ReadOnlySequence<byte> sequence,
@@ -64,6 +68,7 @@ public static class EnvelopeReader
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 long nameOffset = reader.TokenStartIndex;
+                if (!CheckEscapes(ref reader, out error)) return false;
                 EnvelopeField field = Classify(ref reader);
                 if (field != EnvelopeField.Unknown)
                 {
@@ -75,6 +80,7 @@ public static class EnvelopeReader
                     fields.Seen |= 1 << (int)field;
                 }
                 reader.Read();
+                if (reader.TokenType == JsonTokenType.String && !CheckEscapes(ref reader, out error)) return false;
                 if (!ReadField(ref reader, field, ref fields, limits, out error)) return false;
                 if (field == EnvelopeField.Unknown && !SkipValue(ref reader, limits, out error)) return false;
             }
@@ -182,13 +188,15 @@ public static class EnvelopeReader
             JsonTokenType type = reader.TokenType;
             if (pending != PayloadKey.None)
             {
+                // The type may come after the payload, so a key's JSON type is only recorded here and judged in
+                // Validate, for the message types that define the key (an event's `data` may be any value).
                 JsonTokenType expected = pending == PayloadKey.Capabilities ? JsonTokenType.StartArray : JsonTokenType.String;
+                fields.PayloadKeys |= 1 << (int)pending;
                 if (type != expected)
                 {
-                    error = new ProtocolError(ProtocolErrorCode.InvalidField, reader.TokenStartIndex, PayloadKeyName(pending));
-                    return false;
+                    fields.WrongTypeKeys |= 1 << (int)pending;
+                    fields.WrongTypeOffsets[(int)pending] = reader.TokenStartIndex;
                 }
-                fields.PayloadKeys |= 1 << (int)pending;
                 pending = PayloadKey.None;
             }
             switch (type)
@@ -199,7 +207,12 @@ public static class EnvelopeReader
                     break;
                 case JsonTokenType.EndObject when reader.CurrentDepth == depth:
                     return true;
-                case JsonTokenType.PropertyName when reader.CurrentDepth == depth + 1:
+                case JsonTokenType.String:
+                    if (!CheckEscapes(ref reader, out error)) return false;
+                    break;
+                case JsonTokenType.PropertyName:
+                    if (!CheckEscapes(ref reader, out error)) return false;
+                    if (reader.CurrentDepth != depth + 1) break;
                     PayloadKey key = ClassifyPayloadKey(ref reader);
                     if (key != PayloadKey.None)
                     {
@@ -233,9 +246,23 @@ public static class EnvelopeReader
                     break;
                 case JsonTokenType.EndObject or JsonTokenType.EndArray when reader.CurrentDepth == depth:
                     return true;
+                case JsonTokenType.String or JsonTokenType.PropertyName:
+                    if (!CheckEscapes(ref reader, out error)) return false;
+                    break;
             }
         }
         error = new ProtocolError(ProtocolErrorCode.MalformedJson, reader.BytesConsumed);
+        return false;
+    }
+
+    private static bool CheckEscapes(ref Utf8JsonReader reader, out ProtocolError error)
+    {
+        if (JsonEscapes.HasValidSurrogates(ref reader))
+        {
+            error = default;
+            return true;
+        }
+        error = new ProtocolError(ProtocolErrorCode.InvalidUtf8, reader.TokenStartIndex);
         return false;
     }
 
@@ -264,28 +291,54 @@ public static class EnvelopeReader
             error = new ProtocolError(ProtocolErrorCode.MissingField, 0, "payload");
             return false;
         }
-        PayloadKey missing = fields.Type switch
+        bool ok = fields.Type switch
         {
-            MessageType.Register => Require(fields, PayloadKey.Capabilities),
-            MessageType.Command or MessageType.Query => Require(fields, PayloadKey.Action),
-            MessageType.Stream => Require(fields, PayloadKey.StreamType) is var s && s != PayloadKey.None
-                ? s
-                : requireStreamData ? Require(fields, PayloadKey.Data) : PayloadKey.None,
-            MessageType.Event => Require(fields, PayloadKey.Event),
-            MessageType.Error => Require(fields, PayloadKey.Code),
-            _ => PayloadKey.None,
+            MessageType.Register => Require(ref fields, PayloadKey.Capabilities, out error),
+            MessageType.Command or MessageType.Query => Require(ref fields, PayloadKey.Action, out error),
+            MessageType.Stream => Require(ref fields, PayloadKey.StreamType, out error)
+                && (requireStreamData ? Require(ref fields, PayloadKey.Data, out error) : NoError(out error)),
+            MessageType.Event => Require(ref fields, PayloadKey.Event, out error),
+            MessageType.Error => Require(ref fields, PayloadKey.Code, out error),
+            _ => NoError(out error),
         };
-        if (missing != PayloadKey.None)
+        if (!ok) return false;
+        // The header of a binary stream frame carries its bytes after the JSON: a `data` field there is ambiguous.
+        if (!requireStreamData && fields.Type == MessageType.Stream && (fields.PayloadKeys & (1 << (int)PayloadKey.Data)) != 0)
         {
-            error = new ProtocolError(ProtocolErrorCode.MissingField, fields.Payload.Start, PayloadKeyName(missing));
+            error = new ProtocolError(ProtocolErrorCode.InvalidField, fields.Payload.Start, PayloadKeyName(PayloadKey.Data));
             return false;
         }
         error = default;
         return true;
     }
 
-    private static PayloadKey Require(in EnvelopeFields fields, PayloadKey key) =>
-        (fields.PayloadKeys & (1 << (int)key)) != 0 ? PayloadKey.None : key;
+    // A required payload key: present, and of its JSON type.
+    private static bool Require(ref EnvelopeFields fields, PayloadKey key, out ProtocolError error)
+    {
+        if ((fields.PayloadKeys & (1 << (int)key)) == 0)
+        {
+            error = new ProtocolError(ProtocolErrorCode.MissingField, fields.Payload.Start, PayloadKeyName(key));
+            return false;
+        }
+        return TypedIfPresent(ref fields, key, out error);
+    }
+
+    private static bool TypedIfPresent(ref EnvelopeFields fields, PayloadKey key, out ProtocolError error)
+    {
+        if ((fields.WrongTypeKeys & (1 << (int)key)) != 0)
+        {
+            error = new ProtocolError(ProtocolErrorCode.InvalidField, fields.WrongTypeOffsets[(int)key], PayloadKeyName(key));
+            return false;
+        }
+        error = default;
+        return true;
+    }
+
+    private static bool NoError(out ProtocolError error)
+    {
+        error = default;
+        return true;
+    }
 
     private static bool Invalid(ref Utf8JsonReader reader, string field, out ProtocolError error)
     {
@@ -420,6 +473,12 @@ public static class EnvelopeReader
 
     private enum PayloadKey { None = 0, Action, Data, StreamType, Capabilities, Event, Code }
 
+    [System.Runtime.CompilerServices.InlineArray(7)]
+    private struct KeyOffsets
+    {
+        private long _first;
+    }
+
     private struct FieldRange
     {
         public long Start;
@@ -432,6 +491,8 @@ public static class EnvelopeReader
     {
         public int Seen;
         public int PayloadKeys;
+        public int WrongTypeKeys;
+        public KeyOffsets WrongTypeOffsets;
         public MessageType Type;
         public FieldRange Id, From, To, CorrelationId, Timestamp, Payload;
         public DateTimeOffset TimestampValue;

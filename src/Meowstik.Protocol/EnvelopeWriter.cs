@@ -45,6 +45,7 @@ public sealed class EnvelopeWriter
     public ReadOnlySpan<byte> LastId => _lastId.AsSpan(0, _lastIdLength);
 
     /// <summary>Writes a complete message with a raw UTF-8 JSON payload object (empty: no payload).</summary>
+    /// <exception cref="ArgumentException">The type is <see cref="MessageType.Unknown"/>, or <c>from</c>/<c>to</c> is not a valid device id.</exception>
     public void Write(IBufferWriter<byte> output, scoped in EnvelopeHeader header, ReadOnlySpan<byte> rawPayloadJson)
     {
         Utf8JsonWriter json = BeginHeader(output, header);
@@ -78,6 +79,9 @@ public sealed class EnvelopeWriter
     private Utf8JsonWriter BeginHeader(IBufferWriter<byte> output, scoped in EnvelopeHeader header)
     {
         if (header.Type == MessageType.Unknown) throw new ArgumentException("The message type is required.", nameof(header));
+        // A message with a bad device id would be rejected by every peer: fail at the source instead.
+        if (!header.From.IsEmpty && !DeviceId.IsValid(header.From)) throw new ArgumentException("From is not a valid device id (1-64 of [A-Za-z0-9._-]).", nameof(header));
+        if (!header.To.IsEmpty && !DeviceId.IsValid(header.To)) throw new ArgumentException("To is not a valid device id (1-64 of [A-Za-z0-9._-]).", nameof(header));
         _json.Reset(output);
         _open = false;
         _json.WriteStartObject();

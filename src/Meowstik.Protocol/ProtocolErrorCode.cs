@@ -23,4 +23,6 @@ public enum ProtocolErrorCode : byte
     DuplicateField,
     /// <summary><c>field_too_long</c>: a string field exceeds its length limit (the error names it).</summary>
     FieldTooLong,
+    /// <summary><c>invalid_frame</c>: a binary stream frame is malformed (too short, unknown version, bad header length, header not a stream).</summary>
+    InvalidFrame,
 }

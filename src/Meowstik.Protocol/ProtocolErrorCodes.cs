@@ -16,6 +16,7 @@ public static class ProtocolErrorCodes
         ProtocolErrorCode.TooDeep => "too_deep",
         ProtocolErrorCode.DuplicateField => "duplicate_field",
         ProtocolErrorCode.FieldTooLong => "field_too_long",
+        ProtocolErrorCode.InvalidFrame => "invalid_frame",
         _ => "unknown",
     };
 
@@ -32,13 +33,14 @@ public static class ProtocolErrorCodes
         ProtocolErrorCode.TooDeep => "too_deep"u8,
         ProtocolErrorCode.DuplicateField => "duplicate_field"u8,
         ProtocolErrorCode.FieldTooLong => "field_too_long"u8,
+        ProtocolErrorCode.InvalidFrame => "invalid_frame"u8,
         _ => "unknown"u8,
     };
 
     /// <summary>Parses a wire name; returns false when it is not one.</summary>
     public static bool TryParse(string wireName, out ProtocolErrorCode code)
     {
-        for (var c = ProtocolErrorCode.None; c <= ProtocolErrorCode.FieldTooLong; c++)
+        for (var c = ProtocolErrorCode.None; c <= ProtocolErrorCode.InvalidFrame; c++)
         {
             if (GetWireName(c) == wireName)
             {

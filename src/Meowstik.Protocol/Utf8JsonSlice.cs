@@ -69,6 +69,37 @@ public readonly ref struct Utf8JsonSlice
         return !_isSequence;
     }
 
+    /// <summary>Returns the raw bytes as a sequence when they span several segments.</summary>
+    internal bool TryGetSequence(out ReadOnlySequence<byte> raw)
+    {
+        raw = _sequence;
+        return _isSequence;
+    }
+
+    /// <summary>
+    /// For an object, finds the top-level property <paramref name="utf8Name"/> (compared after unescaping) and slices its value.
+    /// False when this is not an object or the property is absent. Does not allocate.
+    /// </summary>
+    public bool TryGetProperty(ReadOnlySpan<byte> utf8Name, out Utf8JsonSlice value)
+    {
+        value = default;
+        if (TokenType != JsonTokenType.StartObject) return false;
+        Utf8JsonReader reader = CreateReader();
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool match = reader.ValueTextEquals(utf8Name);
+            reader.Read();
+            if (match)
+            {
+                value = SliceCurrent(ref reader);
+                return true;
+            }
+            reader.Skip();
+        }
+        return false;
+    }
+
     /// <summary>For a string that needs no unescaping and is contiguous, returns its UTF-8 content without copying.</summary>
     public bool TryGetUnescapedSpan(out ReadOnlySpan<byte> utf8)
     {
@@ -145,9 +176,22 @@ public readonly ref struct Utf8JsonSlice
         }
         Utf8JsonReader reader = CreateReader();
         reader.Read();
-        if (destination.Length < RawStringLength) return false;
-        written = reader.CopyString(destination);
-        return true;
+        if (destination.Length >= RawStringLength)
+        {
+            written = reader.CopyString(destination);
+            return true;
+        }
+        // The unescaped text may still fit: unescape into pooled UTF-8 first, then transcode.
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(RawStringLength);
+        try
+        {
+            int length = reader.CopyString(scratch);
+            return Encoding.UTF8.TryGetChars(scratch.AsSpan(0, length), destination, out written);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>Returns a string value unescaped, or the raw JSON text of any other value; null when absent. Allocates.</summary>

@@ -20,13 +20,14 @@ internal static class Utf8Validation
         return -1;
     }
 
-    /// <summary>Returns -1 when valid, else the (approximate, segment-relative) offset of the first invalid sequence.</summary>
+    /// <summary>Returns -1 when valid, else the offset of the first invalid sequence (the same offset the span overload gives).</summary>
     public static long FindInvalid(in ReadOnlySequence<byte> utf8)
     {
         if (utf8.IsSingleSegment) return FindInvalid(utf8.FirstSpan);
 
         Span<byte> pending = stackalloc byte[4];
         int pendingLength = 0;
+        long pendingStart = 0;
         long segmentStart = 0;
         foreach (ReadOnlyMemory<byte> memory in utf8)
         {
@@ -38,17 +39,21 @@ internal static class Utf8Validation
                 span = span[1..];
                 OperationStatus status = Rune.DecodeFromUtf8(pending[..pendingLength], out _, out _);
                 if (status == OperationStatus.Done) pendingLength = 0;
-                else if (status != OperationStatus.NeedMoreData || pendingLength == 4) return segmentStart;
+                else if (status != OperationStatus.NeedMoreData || pendingLength == 4) return pendingStart;
             }
 
             int tail = IncompleteTailLength(span);
             long invalid = FindInvalid(span[..^tail]);
             if (invalid >= 0) return segmentStart + (memory.Length - span.Length) + invalid;
-            span[^tail..].CopyTo(pending[pendingLength..]);
-            pendingLength += tail;
+            if (tail > 0)
+            {
+                span[^tail..].CopyTo(pending);
+                pendingLength = tail;
+                pendingStart = segmentStart + memory.Length - tail;
+            }
             segmentStart += memory.Length;
         }
-        return pendingLength > 0 ? segmentStart : -1;
+        return pendingLength > 0 ? pendingStart : -1;
     }
 
     // Bytes at the end of the span that begin a multi-byte sequence the span does not complete.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -29,6 +30,8 @@ public sealed class WebSocketMessageReader : IDisposable
     private readonly int _maxMessageBytes;
     private readonly bool _validateUtf8;
     private bool _hasCurrent;
+    private long _received;
+    private bool _oversize;
 
     /// <summary>Creates a reader over <paramref name="socket"/>.</summary>
     /// <param name="socket">The connected WebSocket.</param>
@@ -56,55 +59,94 @@ public sealed class WebSocketMessageReader : IDisposable
     public long LastRejectedSize { get; private set; }
 
     /// <summary>Receives the next complete message, releasing the previous one.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ReceiveStatus> ReceiveAsync(CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Completes synchronously, without allocating, while the socket has data buffered; only a receive that must wait
+    /// for the network enters an (pooled) async state machine. System.Net's managed WebSocket validates text itself:
+    /// on invalid UTF-8 it closes with 1007 and this call throws <see cref="WebSocketException"/>.
+    /// </remarks>
+    public ValueTask<ReceiveStatus> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        ReleaseCurrent();
-        long total = 0;
-        bool oversize = false;
-        PipeWriter writer = _pipe.Writer;
-        while (true)
+        try
         {
-            Memory<byte> memory = writer.GetMemory(ReceiveChunk);
-            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(memory, cancellationToken).ConfigureAwait(false);
-            if (result.MessageType == WebSocketMessageType.Close)
+            ReleaseCurrent();
+            _received = 0;
+            _oversize = false;
+            while (true)
             {
-                await DiscardAsync().ConfigureAwait(false);
-                return ReceiveStatus.Closed;
-            }
-            total += result.Count;
-            // Once a message is over the limit, its remaining chunks are received into the same memory and dropped.
-            if (!oversize && total > _maxMessageBytes)
-            {
-                oversize = true;
-                await DiscardAsync().ConfigureAwait(false);
-            }
-            else if (!oversize)
-            {
-                writer.Advance(result.Count);
-            }
-            if (result.EndOfMessage)
-            {
-                if (oversize)
-                {
-                    LastRejectedSize = total;
-                    return ReceiveStatus.TooLarge;
-                }
-                CurrentType = result.MessageType;
-                break;
+                ValueTask<ValueWebSocketReceiveResult> receive = _socket.ReceiveAsync(_pipe.Writer.GetMemory(ReceiveChunk), cancellationToken);
+                if (!receive.IsCompletedSuccessfully) return ReceiveSlowAsync(receive, cancellationToken);
+                if (Accept(receive.Result, out ReceiveStatus status)) return new ValueTask<ReceiveStatus>(status);
             }
         }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<ReceiveStatus>(ex);
+        }
+    }
 
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _pipe.Reader.TryRead(out ReadResult read);
-        Current = read.Buffer;
-        _hasCurrent = true;
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReceiveStatus> ReceiveSlowAsync(ValueTask<ValueWebSocketReceiveResult> pending, CancellationToken cancellationToken)
+    {
+        ValueWebSocketReceiveResult result = await pending.ConfigureAwait(false);
+        while (true)
+        {
+            if (Accept(result, out ReceiveStatus status)) return status;
+            result = await _socket.ReceiveAsync(_pipe.Writer.GetMemory(ReceiveChunk), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Takes one received chunk of the current message; true when the message is complete (or the peer closed).
+    private bool Accept(ValueWebSocketReceiveResult result, out ReceiveStatus status)
+    {
+        if (result.MessageType == WebSocketMessageType.Close)
+        {
+            Discard();
+            status = ReceiveStatus.Closed;
+            return true;
+        }
+        _received += result.Count;
+        // Once a message is over the limit, its remaining chunks are received into the same memory and dropped.
+        if (!_oversize && _received > _maxMessageBytes)
+        {
+            _oversize = true;
+            Discard();
+        }
+        else if (!_oversize)
+        {
+            _pipe.Writer.Advance(result.Count);
+        }
+        if (!result.EndOfMessage)
+        {
+            status = default;
+            return false;
+        }
+        if (_oversize)
+        {
+            LastRejectedSize = _received;
+            status = ReceiveStatus.TooLarge;
+            return true;
+        }
+
+        CurrentType = result.MessageType;
+        Flush();
+        if (_pipe.Reader.TryRead(out ReadResult read))
+        {
+            Current = read.Buffer;
+            _hasCurrent = true;
+        }
+        else
+        {
+            // An empty message: nothing was flushed, so there is no read to complete later.
+            Current = ReadOnlySequence<byte>.Empty;
+        }
         if (_validateUtf8 && CurrentType == WebSocketMessageType.Text && Utf8Validation.FindInvalid(Current) >= 0)
         {
             ReleaseCurrent();
-            return ReceiveStatus.InvalidUtf8;
+            status = ReceiveStatus.InvalidUtf8;
+            return true;
         }
-        return ReceiveStatus.Message;
+        status = ReceiveStatus.Message;
+        return true;
     }
 
     /// <summary>Completes the pipe and returns its segments to the pool.</summary>
@@ -124,9 +166,17 @@ public sealed class WebSocketMessageReader : IDisposable
     }
 
     // Drops whatever has been written to the pipe for the current message.
-    private async ValueTask DiscardAsync()
+    private void Discard()
     {
-        await _pipe.Writer.FlushAsync().ConfigureAwait(false);
+        Flush();
         if (_pipe.Reader.TryRead(out ReadResult read)) _pipe.Reader.AdvanceTo(read.Buffer.End);
+    }
+
+    private void Flush()
+    {
+        // The pipe never pauses its writer (pauseWriterThreshold 0), so a flush always completes synchronously.
+        ValueTask<FlushResult> flush = _pipe.Writer.FlushAsync();
+        Debug.Assert(flush.IsCompletedSuccessfully, "an unpaused pipe flushes synchronously");
+        flush.GetAwaiter().GetResult();
     }
 }

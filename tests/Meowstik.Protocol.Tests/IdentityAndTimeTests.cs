@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Meowstik.Protocol.Tests;
+
+public partial class IdentityAndTimeTests
+{
+    [GeneratedRegex("^msg_[0-9]+_[0-9a-z]{1,13}$")]
+    private static partial Regex IdPattern();
+
+    [Fact]
+    public void Message_ids_have_the_documented_form()
+    {
+        Span<byte> buffer = stackalloc byte[MessageId.MaxLength];
+        int length = MessageId.Write(buffer, 1705678234567);
+        string id = Encoding.ASCII.GetString(buffer[..length]);
+        Assert.Matches(IdPattern(), id);
+        Assert.StartsWith("msg_1705678234567_", id);
+        Assert.True(DeviceId.IsValid(buffer[..length]), "ids use only device-id-safe characters");
+
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 19, 12, 0, 0, TimeSpan.Zero));
+        Assert.StartsWith("msg_1768824000000_", MessageId.NewId(time));
+        Assert.Throws<ArgumentException>(() => MessageId.Write(new byte[MessageId.MaxLength - 1], 1));
+    }
+
+    [Fact]
+    public void Message_ids_are_unique_across_threads_within_one_millisecond()
+    {
+        const int Threads = 8, PerThread = 50_000;
+        var ids = new ConcurrentDictionary<string, byte>();
+        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, _ =>
+        {
+            Span<byte> buffer = stackalloc byte[MessageId.MaxLength];
+            for (int i = 0; i < PerThread; i++)
+            {
+                int length = MessageId.Write(buffer, 42); // the same clock reading everywhere: only the suffix differs
+                Assert.True(ids.TryAdd(Encoding.ASCII.GetString(buffer[..length]), 0), "duplicate id");
+            }
+        });
+        Assert.Equal(Threads * PerThread, ids.Count);
+    }
+
+    [Fact]
+    public void Message_id_suffixes_do_not_reveal_a_sequence()
+    {
+        Span<byte> a = stackalloc byte[MessageId.MaxLength], b = stackalloc byte[MessageId.MaxLength];
+        int la = MessageId.Write(a, 1), lb = MessageId.Write(b, 1);
+        // Consecutive ids from a counter would share a long prefix; the mixed suffixes should differ early.
+        int common = a[6..la].CommonPrefixLength(b[6..lb]);
+        Assert.True(common < 6, $"suffixes share {common} leading characters");
+    }
+
+    [Theory]
+    [InlineData("2026-01-19T12:00:00.000+00:00", "2026-01-19T12:00:00.000Z")]
+    [InlineData("2026-01-19T14:30:00.250+02:30", "2026-01-19T12:00:00.250Z")]
+    [InlineData("2026-01-01T00:59:59.999+01:00", "2025-12-31T23:59:59.999Z")]
+    [InlineData("0001-01-01T00:00:00.000+00:00", "0001-01-01T00:00:00.000Z")]
+    [InlineData("9999-12-31T23:59:59.999+00:00", "9999-12-31T23:59:59.999Z")]
+    public void Timestamps_are_written_in_utc_with_milliseconds(string input, string expected)
+    {
+        Span<byte> buffer = stackalloc byte[Iso8601Timestamp.Length];
+        Assert.Equal(Iso8601Timestamp.Length, Iso8601Timestamp.Write(buffer, DateTimeOffset.Parse(input)));
+        Assert.Equal(expected, Encoding.ASCII.GetString(buffer));
+    }
+
+    [Fact]
+    public void Timestamps_truncate_below_a_millisecond_and_read_back_as_the_same_instant()
+    {
+        var value = new DateTimeOffset(2026, 1, 19, 12, 0, 0, TimeSpan.Zero).AddTicks(9_999); // 0.9999 ms
+        Span<byte> buffer = stackalloc byte[Iso8601Timestamp.Length];
+        Iso8601Timestamp.Write(buffer, value);
+        Assert.Equal("2026-01-19T12:00:00.000Z", Encoding.ASCII.GetString(buffer));
+
+        var output = new ArrayBufferWriter<byte>();
+        var stamped = new DateTimeOffset(2026, 1, 19, 13, 0, 0, 123, TimeSpan.FromHours(1));
+        new EnvelopeWriter().Write(output, new EnvelopeHeader(MessageType.Heartbeat) { Timestamp = stamped }, default);
+        Assert.Contains("\"timestamp\":\"2026-01-19T12:00:00.123Z\"", Encoding.UTF8.GetString(output.WrittenSpan));
+        Assert.True(EnvelopeReader.TryRead(output.WrittenSpan, out MeshEnvelope env, out _));
+        Assert.Equal(stamped, env.TimestampValue);
+        Assert.Equal(TimeSpan.Zero, env.TimestampValue!.Value.Offset);
+        Assert.Throws<ArgumentException>(() => Iso8601Timestamp.Write(new byte[23], value));
+    }
+
+    [Fact]
+    public void Writer_takes_generated_ids_and_times_from_its_time_provider()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 19, 12, 0, 0, TimeSpan.Zero));
+        var writer = new EnvelopeWriter(time);
+        var output = new ArrayBufferWriter<byte>();
+        writer.Write(output, new EnvelopeHeader(MessageType.Heartbeat) { From = "desktop-001"u8 }, default);
+        string text = Encoding.UTF8.GetString(output.WrittenSpan);
+        string id = Encoding.ASCII.GetString(writer.LastId);
+        Assert.StartsWith("msg_1768824000000_", id);
+        Assert.Equal($$"""{"id":"{{id}}","type":"heartbeat","from":"desktop-001","timestamp":"2026-01-19T12:00:00.000Z"}""", text);
+
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        output.Clear();
+        writer.Write(output, new EnvelopeHeader(MessageType.Heartbeat) { Id = "given-id"u8 }, default);
+        Assert.Equal("given-id", Encoding.ASCII.GetString(writer.LastId));
+        Assert.Contains("\"timestamp\":\"2026-01-19T12:00:00.005Z\"", Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Fact]
+    public void Writer_refuses_what_no_peer_would_accept()
+    {
+        var writer = new EnvelopeWriter();
+        var output = new ArrayBufferWriter<byte>();
+        Assert.Throws<ArgumentException>(() => writer.Write(output, new EnvelopeHeader(MessageType.Unknown), default));
+        Assert.Throws<ArgumentException>(() => writer.Write(output, new EnvelopeHeader(MessageType.Event) { From = "bad id"u8 }, "{}"u8));
+        Assert.Throws<ArgumentException>(() => writer.Write(output, new EnvelopeHeader(MessageType.Event) { To = new byte[65] }, "{}"u8));
+        Assert.Throws<InvalidOperationException>(() => writer.EndEnvelope());
+    }
+
+    [Theory]
+    [InlineData("desktop-001", true)]
+    [InlineData("a", true)]
+    [InlineData("A.b_c-9", true)]
+    [InlineData("hub", true)]
+    [InlineData("broadcast", true)]
+    [InlineData("", false)]
+    [InlineData("has space", false)]
+    [InlineData("slash/no", false)]
+    [InlineData("colon:no", false)]
+    [InlineData("gerät", false)]
+    [InlineData("tab\tno", false)]
+    [InlineData("emoji😺", false)]
+    public void Device_id_rules(string id, bool valid)
+    {
+        Assert.Equal(valid, DeviceId.IsValid(id.AsSpan()));
+        Assert.Equal(valid, DeviceId.IsValid(Encoding.UTF8.GetBytes(id)));
+    }
+
+    [Fact]
+    public void Device_ids_are_at_most_64_characters_and_two_names_are_reserved()
+    {
+        Assert.True(DeviceId.IsValid(new string('x', 64).AsSpan()));
+        Assert.False(DeviceId.IsValid(new string('x', 65).AsSpan()));
+        Assert.False(DeviceId.IsValid(Encoding.ASCII.GetBytes(new string('x', 65))));
+        Assert.True(DeviceId.IsReserved("hub"));
+        Assert.True(DeviceId.IsReserved("broadcast"));
+        Assert.False(DeviceId.IsReserved("Hub"));
+        Assert.True("hub"u8.SequenceEqual(DeviceId.HubUtf8));
+        Assert.True("broadcast"u8.SequenceEqual(DeviceId.BroadcastUtf8));
+    }
+
+    [Fact]
+    public void Error_code_wire_names_round_trip()
+    {
+        foreach (ProtocolErrorCode code in Enum.GetValues<ProtocolErrorCode>())
+        {
+            string name = ProtocolErrorCodes.GetWireName(code);
+            Assert.Equal(name, Encoding.ASCII.GetString(ProtocolErrorCodes.GetUtf8WireName(code)));
+            Assert.True(ProtocolErrorCodes.TryParse(name, out ProtocolErrorCode parsed));
+            Assert.Equal(code, parsed);
+        }
+        Assert.False(ProtocolErrorCodes.TryParse("nope", out _));
+    }
+}
