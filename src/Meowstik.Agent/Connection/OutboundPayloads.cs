@@ -9,72 +9,39 @@ namespace Meowstik.Agent.Connection;
 internal static class OutboundPayloads
 {
     /// <summary><c>{"status":"ok","action":…,"result":…}</c>.</summary>
-    public static MeshJson Response(string action, CommandResult result) => MeshJson.Object(w =>
-    {
-        w.WriteString("status"u8, result.Status ?? "ok");
-        w.WriteString("action"u8, action);
-        if (!result.Result.IsNone)
-        {
-            w.WritePropertyName("result"u8);
-            result.Result.WriteTo(w);
-        }
-    });
+    public static MeshJson Response(string action, CommandResult result) => MeshJson.Value(w =>
+        ResponsePayload.Write(w, Utf8(action), result.Result.Utf8.Span, Utf8(result.Status ?? "ok")));
 
     /// <summary><c>{"code":…,"message":…}</c>.</summary>
     public static MeshJson Error(string code, string message) =>
-        MeshJson.Value(w => ErrorPayload.Write(w, System.Text.Encoding.UTF8.GetBytes(code), System.Text.Encoding.UTF8.GetBytes(message)));
+        MeshJson.Value(w => ErrorPayload.Write(w, Utf8(code), Utf8(message)));
 
     /// <summary>An error for a message the codec rejected: the protocol error's wire name, field and offset.</summary>
     public static MeshJson ProtocolError(ProtocolError error) => MeshJson.Value(w => ErrorPayload.Write(w, error));
 
     /// <summary><c>{"event":…,"data":…}</c>.</summary>
-    public static MeshJson Event(string eventName, MeshJson data) => MeshJson.Object(w =>
-    {
-        w.WriteString("event"u8, eventName);
-        if (!data.IsNone)
-        {
-            w.WritePropertyName("data"u8);
-            data.WriteTo(w);
-        }
-    });
+    public static MeshJson Event(string eventName, MeshJson data) => MeshJson.Value(w =>
+        EventPayload.Write(w, Utf8(eventName), data.Utf8.Span));
 
     /// <summary><c>{"action":…,"params":…}</c> for a query or command this agent sends.</summary>
     public static MeshJson Request(string action, MeshJson parameters, long timeoutMs) => MeshJson.Value(w =>
-        CommandPayload.Write(w, System.Text.Encoding.UTF8.GetBytes(action), parameters.Utf8.Span, timeoutMs));
+        CommandPayload.Write(w, Utf8(action), parameters.Utf8.Span, timeoutMs));
 
     /// <summary>Writes a stream chunk payload; the data is base64-encoded straight into the frame.</summary>
     public static void WriteStreamChunk(Utf8JsonWriter w, MeshStreamChunk chunk)
     {
-        w.WriteStartObject();
-        w.WriteString("stream_type"u8, chunk.StreamType);
-        if (chunk.Codec is not null)
+        var metadata = new StreamChunkMetadata(Utf8(chunk.StreamType))
         {
-            w.WriteString("codec"u8, chunk.Codec);
-        }
-
-        WriteOptional(w, "sample_rate"u8, chunk.SampleRate);
-        WriteOptional(w, "channels"u8, chunk.Channels);
-        WriteOptional(w, "width"u8, chunk.Width);
-        WriteOptional(w, "height"u8, chunk.Height);
-        if (chunk.ChunkIndex is long chunkIndex)
-        {
-            w.WriteNumber("chunk_index"u8, chunkIndex);
-        }
-
-        if (chunk.FrameIndex is long frameIndex)
-        {
-            w.WriteNumber("frame_index"u8, frameIndex);
-        }
-
-        w.WriteBase64String("data"u8, chunk.Data.Span);
-        w.WriteEndObject();
+            Codec = chunk.Codec is null ? default : Utf8(chunk.Codec),
+            SampleRate = chunk.SampleRate,
+            Channels = chunk.Channels,
+            Width = chunk.Width,
+            Height = chunk.Height,
+            ChunkIndex = chunk.ChunkIndex,
+            FrameIndex = chunk.FrameIndex,
+        };
+        StreamChunk.Write(w, metadata, chunk.Data.Span);
     }
 
-    private static void WriteOptional(Utf8JsonWriter w, ReadOnlySpan<byte> name, int? value)
-    {
-        if (value is int v)
-        {
-            w.WriteNumber(name, v);
-        }
-    }
+    private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 }

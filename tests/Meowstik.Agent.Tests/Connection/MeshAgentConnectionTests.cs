@@ -86,6 +86,7 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         Assert.InRange(figures.GetProperty("cpu_percent").GetDouble(), 0, 100);
         Assert.Equal("hub", heartbeat.GetProperty("to").GetString());
 
+        Task<bool> closed = hub.WaitForAgentCloseAsync(TimeSpan.FromSeconds(5));
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(AgentState.Stopped, agent.State);
@@ -95,7 +96,7 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         }
 
         // A graceful stop says goodbye with a normal close.
-        Assert.True(await hub.WaitForAgentCloseAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(await closed);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, hub.CloseStatus);
     }
 

@@ -217,6 +217,8 @@ internal sealed class ScriptedConnection
             {
             }
 
+            // Complete the close handshake as a real server does.
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
             return true;
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
