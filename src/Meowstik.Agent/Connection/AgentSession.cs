@@ -567,8 +567,10 @@ internal sealed class AgentSession
         AgentLog.InboundRejected(_logger, reason, detail ?? string.Empty);
     }
 
+    // Unauthorized (bad, expired, revoked token) and forbidden (the token may not register this id) both mean that
+    // retrying with the same credentials cannot succeed, so neither is retried on the backoff schedule.
     private static bool IsAuthErrorCode(string code) =>
-        code == MeshErrorCodes.Unauthorized
+        code is MeshErrorCodes.Unauthorized or MeshErrorCodes.Forbidden
         || code.StartsWith("token_", StringComparison.Ordinal)
         || code == "device_id_mismatch";
 
