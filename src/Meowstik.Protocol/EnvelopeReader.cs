@@ -15,7 +15,7 @@ namespace Meowstik.Protocol;
 /// (register: <c>capabilities</c> array; command/query: <c>action</c>; stream: <c>stream_type</c> and <c>data</c>;
 /// event: <c>event</c>; error: <c>code</c>).
 /// </remarks>
-public static class EnvelopeReader
+public static partial class EnvelopeReader
 {
     /// <summary>Decodes a message held in one contiguous buffer.</summary>
     public static bool TryRead(ReadOnlySpan<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
@@ -41,6 +41,7 @@ public static class EnvelopeReader
         bool requireStreamData)
     {
         envelope = default;
+        if (isSequence) sequence = WithoutEmptyTail(sequence);
         long length = isSequence ? sequence.Length : span.Length;
         if (length > limits.MaxMessageBytes)
         {
@@ -52,6 +53,13 @@ public static class EnvelopeReader
         {
             error = new ProtocolError(ProtocolErrorCode.InvalidUtf8, invalidUtf8);
             return false;
+        }
+        // Contiguous, plain messages take the hand-written scanner; anything it does not accept is decoded again
+        // below by Utf8JsonReader, which gives the canonical error (or accepts what the scanner leaves to it).
+        if (!isSequence && TryReadFast(span, limits, requireStreamData, out envelope))
+        {
+            error = default;
+            return true;
         }
 
         // The reader's own depth limit sits one above ours so that our check (with a typed error) fires first.
@@ -112,6 +120,21 @@ public static class EnvelopeReader
             length);
         error = default;
         return true;
+    }
+
+    // Utf8JsonReader throws IndexOutOfRangeException (not JsonException) on a truncated literal such as `{"a":tru`
+    // when the sequence ends with an empty segment, which a pipe can produce: drop such segments first.
+    private static ReadOnlySequence<byte> WithoutEmptyTail(ReadOnlySequence<byte> sequence)
+    {
+        if (sequence.IsSingleSegment || sequence.End.GetInteger() != 0) return sequence;
+        SequencePosition cursor = sequence.Start, end = sequence.Start;
+        while (true)
+        {
+            SequencePosition at = cursor;
+            if (!sequence.TryGet(ref cursor, out ReadOnlyMemory<byte> memory)) break;
+            if (!memory.IsEmpty) end = new SequencePosition(at.GetObject(), at.GetInteger() + memory.Length);
+        }
+        return sequence.Slice(sequence.Start, end);
     }
 
     private static bool ReadField(ref Utf8JsonReader reader, EnvelopeField field, ref EnvelopeFields fields, ProtocolLimits limits, out ProtocolError error)

@@ -1,0 +1,364 @@
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Meowstik.Hub.Auth;
+using Meowstik.Hub.Heartbeat;
+using Meowstik.Hub.Metrics;
+using Meowstik.Hub.Routing;
+using Meowstik.Protocol;
+using Meowstik.Protocol.Framing;
+using Microsoft.Extensions.Logging;
+
+namespace Meowstik.Hub.Connections;
+
+/// <summary>
+/// One WebSocket session: a receive loop (whole messages via <see cref="WebSocketMessageReader"/>, decoded and routed inline),
+/// a send loop draining the <see cref="OutboundQueue"/>, the registration state machine, rate limiting, violation counting, and
+/// the registration / heartbeat deadline on the hub's timer wheel (any received traffic counts as liveness).
+/// </summary>
+internal sealed partial class MeshConnection : TimerWheelEntry
+{
+    private static long s_nextNumber;
+
+    private readonly MeshHub _hub;
+    private readonly WebSocket _socket;
+    private readonly OutboundQueue _outbound;
+    private readonly TokenBucket _rate;
+    private readonly ViolationCounter _violations;
+    private readonly CancellationTokenSource _closeCts = new();
+    private readonly long _heartbeatTimeout;
+    private long _lastActivity;
+    private int _closeCode;
+    private string _closeReason = "";
+    private volatile bool _discardPending;
+    private volatile ConnectionPhase _phase;
+
+    public MeshConnection(MeshHub hub, WebSocket socket, MeshConnectionInfo info)
+    {
+        _hub = hub;
+        _socket = socket;
+        Info = info;
+        Number = Interlocked.Increment(ref s_nextNumber);
+        SessionId = "sess_" + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 16);
+        MeshHubOptions options = hub.Options;
+        _outbound = new OutboundQueue(options.OutboundQueueCapacity, options.AudioQueueCapacity);
+        _rate = new TokenBucket(hub.Time, options.RateLimitPerSecond, options.RateLimitBurst);
+        _violations = new ViolationCounter(hub.Time, options.ViolationWindow, options.MaxViolations);
+        _heartbeatTimeout = hub.Wheel.ToTimestampDelta(options.HeartbeatInterval * options.MissedHeartbeatsBeforeOffline);
+        _lastActivity = hub.Time.GetTimestamp();
+    }
+
+    /// <summary>A process-unique number, for logs.</summary>
+    public long Number { get; }
+
+    /// <summary>The session id announced in the registration reply.</summary>
+    public string SessionId { get; }
+
+    public MeshConnectionInfo Info { get; }
+
+    public ConnectionPhase Phase => _phase;
+
+    /// <summary>The authenticated identity (set at registration).</summary>
+    public MeshIdentity? Identity { get; private set; }
+
+    /// <summary>The registered device id (set at registration).</summary>
+    public string DeviceId { get; private set; } = "";
+
+    /// <summary>The registered device id as UTF-8, for stamping <c>from</c> and comparing without allocating.</summary>
+    public byte[] DeviceIdUtf8 { get; private set; } = [];
+
+    /// <summary>The newest-wins slot for video sent straight to this connection (not through a subscription).</summary>
+    public Streams.VideoSlot DirectVideoSlot { get; } = new();
+
+    /// <summary>What the device announced at registration.</summary>
+    public State.DeviceRegistration? Registration { get; set; }
+
+    /// <summary>The device announced the <c>binary_streams</c> feature: stream chunks go to it as binary frames.</summary>
+    public bool SupportsBinaryStreams { get; private set; }
+
+    /// <summary>True once <see cref="Close"/> was called.</summary>
+    public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
+
+    /// <summary>The close code once closing.</summary>
+    public int CloseCode => Volatile.Read(ref _closeCode);
+
+    /// <summary>Set when a newer connection with the same device id took over (no offline event for this one).</summary>
+    public bool WasReplaced { get; private set; }
+
+    /// <summary>Runs the session until the socket closes. Never throws for transport failures.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using CancellationTokenRegistration hostStop = cancellationToken.UnsafeRegister(
+            static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "hub shutting down", drain: false), this);
+        _hub.Wheel.Schedule(this, _hub.Time.GetTimestamp() + _hub.Wheel.ToTimestampDelta(_hub.Options.RegistrationTimeout));
+        Task sendLoop = Task.Run(SendLoopAsync, CancellationToken.None);
+        try
+        {
+            await ReceiveLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            Log.TransportEnded(_hub.Logger, Number, DeviceId, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            Log.ReceiveLoopFailed(_hub.Logger, ex, Number, DeviceId);
+            Close(MeshCloseCodes.InternalError, "internal error", drain: false);
+        }
+        Close(MeshCloseCodes.Normal, "closed", drain: true);
+        await sendLoop.ConfigureAwait(false);
+        if (_socket.State != WebSocketState.Closed) _socket.Abort();
+        _hub.Wheel.Cancel(this);
+        _hub.OnConnectionEnded(this);
+        _closeCts.Dispose();
+    }
+
+    /// <summary>Records the identity and device id chosen at registration.</summary>
+    public void SetRegistered(MeshIdentity identity, string deviceId, bool binaryStreams)
+    {
+        Identity = identity;
+        DeviceId = deviceId;
+        DeviceIdUtf8 = Encoding.UTF8.GetBytes(deviceId);
+        SupportsBinaryStreams = binaryStreams;
+        _phase = ConnectionPhase.Registered;
+        ScheduleHeartbeatDeadline();
+    }
+
+    public void MarkRegistering() => _phase = ConnectionPhase.Registering;
+
+    public void MarkAwaitingRegistration()
+    {
+        if (_phase == ConnectionPhase.Registering) _phase = ConnectionPhase.AwaitingRegistration;
+    }
+
+    public void MarkReplaced() => WasReplaced = true;
+
+    /// <summary>
+    /// Queues a control message. On overflow (a client that stopped reading) the connection is closed with 1013 and the drop
+    /// counted; the message is not sent. The caller keeps its own reference.
+    /// </summary>
+    public EnqueueResult Send(OutboundMessage message)
+    {
+        EnqueueResult result = _outbound.TryEnqueue(message);
+        if (result == EnqueueResult.Full)
+        {
+            _hub.Metrics.Dropped(DropReason.OutboundOverflow);
+            Log.OutboundOverflow(_hub.Logger, Number, DeviceId, _hub.Options.OutboundQueueCapacity);
+            _hub.AuditConnection(this, "outbound_overflow");
+            Close(MeshCloseCodes.TryAgainLater, "outbound queue overflow", drain: false);
+        }
+        return result;
+    }
+
+    /// <summary>Queues a control message and drops the caller's reference.</summary>
+    public EnqueueResult SendAndRelease(OutboundMessage message)
+    {
+        EnqueueResult result = Send(message);
+        message.Release();
+        return result;
+    }
+
+    /// <summary>Queues an audio/data stream chunk (dropped, not fatal, when the stream queue is full).</summary>
+    public EnqueueResult SendStream(OutboundMessage message) => _outbound.TryEnqueueStream(message);
+
+    /// <summary>Offers a video frame to a newest-wins slot.</summary>
+    public EnqueueResult SendVideo(Streams.VideoSlot slot, OutboundMessage frame) => _outbound.TryEnqueueVideo(slot, frame);
+
+    /// <summary>Takes the next queued message without a send loop (allocation tests and benchmarks drive the router directly).</summary>
+    internal bool TryDequeueOutbound(out OutboundMessage message) => _outbound.TryDequeue(out message);
+
+    /// <summary>Sends an error from the hub to this connection.</summary>
+    public void SendError(ReadOnlySpan<byte> correlationId, string code, string message, string? field = null)
+    {
+        if (IsClosing) return;
+        SendAndRelease(HubMessageEncoder.Error(DeviceIdUtf8, correlationId, code, message, _hub.Time.GetUtcNow(), field));
+    }
+
+    /// <summary>
+    /// Starts closing with <paramref name="code"/>: no more messages are accepted; when <paramref name="drain"/> the queued ones
+    /// (e.g. the error explaining the close) are sent first. The close handshake is bounded by <see cref="MeshHubOptions.CloseTimeout"/>,
+    /// after which the socket is aborted. Idempotent: the first code wins.
+    /// </summary>
+    public void Close(int code, string reason, bool drain)
+    {
+        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0) return;
+        _closeReason = reason;
+        _phase = ConnectionPhase.Closing;
+        if (!drain) _discardPending = true;
+        _outbound.Complete();
+        _hub.Wheel.Cancel(this);
+        try
+        {
+            _closeCts.CancelAfter(_hub.Options.CloseTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+        if (code != MeshCloseCodes.Normal) Log.Closing(_hub.Logger, Number, DeviceId, code, reason);
+    }
+
+    /// <summary>Records a protocol violation; closes with <paramref name="closeCode"/> once the allowance is exceeded.</summary>
+    public void RecordViolation(int closeCode, string reason)
+    {
+        if (_violations.Record())
+        {
+            Log.TooManyViolations(_hub.Logger, Number, DeviceId, _violations.Count, reason);
+            _hub.AuditConnection(this, "too_many_violations");
+            Close(closeCode, "too many protocol violations: " + reason, drain: true);
+        }
+    }
+
+    internal override void OnDeadline(long nowTimestamp)
+    {
+        if (IsClosing) return;
+        switch (_phase)
+        {
+            case ConnectionPhase.AwaitingRegistration:
+            case ConnectionPhase.Registering:
+                _hub.Metrics.Dropped(DropReason.NotRegistered);
+                Log.RegistrationTimeout(_hub.Logger, Number, Info.RemoteAddress);
+                _hub.AuditConnection(this, "registration_timeout");
+                Close(MeshCloseCodes.PolicyViolation, "no register message within the registration timeout", drain: false);
+                break;
+            case ConnectionPhase.Registered:
+                long due = Volatile.Read(ref _lastActivity) + _heartbeatTimeout;
+                if (due > nowTimestamp)
+                {
+                    _hub.Wheel.Schedule(this, due);
+                    return;
+                }
+                Log.HeartbeatTimeout(_hub.Logger, Number, DeviceId);
+                _hub.AuditConnection(this, "heartbeat_timeout");
+                Close(MeshCloseCodes.HeartbeatTimeout, "no traffic within the heartbeat timeout", drain: false);
+                break;
+        }
+    }
+
+    private void ScheduleHeartbeatDeadline() =>
+        _hub.Wheel.Schedule(this, Volatile.Read(ref _lastActivity) + _heartbeatTimeout);
+
+    private async Task ReceiveLoopAsync()
+    {
+        using var reader = new WebSocketMessageReader(_socket, _hub.Options.MaxMessageBytes);
+        CancellationToken token = _closeCts.Token;
+        while (true)
+        {
+            ReceiveStatus status = await reader.ReceiveAsync(token).ConfigureAwait(false);
+            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+            switch (status)
+            {
+                case ReceiveStatus.Closed:
+                    return;
+                case ReceiveStatus.TooLarge:
+                    _hub.Metrics.Received((int)Math.Min(int.MaxValue, reader.LastRejectedSize));
+                    Reject(DropReason.TooLarge, new ProtocolError(ProtocolErrorCode.TooLarge, _hub.Options.MaxMessageBytes), MeshCloseCodes.MessageTooBig);
+                    continue;
+                case ReceiveStatus.InvalidUtf8:
+                    Reject(DropReason.InvalidUtf8, new ProtocolError(ProtocolErrorCode.InvalidUtf8, 0), MeshCloseCodes.InvalidPayload);
+                    continue;
+            }
+            if (IsClosing) continue;
+            _hub.Metrics.Received((int)reader.Current.Length);
+            if (!_rate.TryTake())
+            {
+                _hub.Metrics.Dropped(DropReason.RateLimited);
+                SendError(default, Protocol.Payloads.MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
+                RecordViolation(MeshCloseCodes.PolicyViolation, "rate limited");
+                continue;
+            }
+            if (_phase == ConnectionPhase.Registered)
+            {
+                _hub.Router.Route(this, reader.Current, reader.CurrentType);
+            }
+            else if (_phase == ConnectionPhase.AwaitingRegistration)
+            {
+                await _hub.Registrar.HandleAsync(this, reader.Current, reader.CurrentType).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Reject(DropReason reason, ProtocolError error, int closeCode)
+    {
+        _hub.Metrics.Dropped(reason);
+        if (!IsClosing) SendAndRelease(HubMessageEncoder.ProtocolError(DeviceIdUtf8, default, error, _hub.Time.GetUtcNow()));
+        RecordViolation(closeCode, reason.ToName());
+    }
+
+    private async Task SendLoopAsync()
+    {
+        CancellationToken token = _closeCts.Token;
+        try
+        {
+            while (await _outbound.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (_outbound.TryDequeue(out OutboundMessage message))
+                {
+                    try
+                    {
+                        if (_discardPending) continue;
+                        await _socket.SendAsync(message.Memory, message.MessageType, endOfMessage: true, token).ConfigureAwait(false);
+                        _hub.Metrics.Sent(message.Length);
+                    }
+                    finally
+                    {
+                        message.Release();
+                    }
+                }
+            }
+            await CloseSocketAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            Log.TransportEnded(_hub.Logger, Number, DeviceId, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            Log.SendLoopFailed(_hub.Logger, ex, Number, DeviceId);
+        }
+        finally
+        {
+            Close(MeshCloseCodes.InternalError, "send loop ended", drain: false);
+            _outbound.DiscardAll();
+        }
+    }
+
+    private async Task CloseSocketAsync(CancellationToken token)
+    {
+        WebSocketState state = _socket.State;
+        if (state is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            var status = (WebSocketCloseStatus)Volatile.Read(ref _closeCode);
+            string reason = _closeReason.Length > 120 ? _closeReason[..120] : _closeReason;
+            // The peer's answering close frame ends the receive loop; the close timeout bounds the wait for it.
+            await _socket.CloseOutputAsync(status, reason, token).ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(100, LogLevel.Debug, "Connection {Number} ({DeviceId}) transport ended: {Reason}")]
+        public static partial void TransportEnded(ILogger logger, long number, string deviceId, string reason);
+
+        [LoggerMessage(101, LogLevel.Error, "Connection {Number} ({DeviceId}) receive loop failed")]
+        public static partial void ReceiveLoopFailed(ILogger logger, Exception exception, long number, string deviceId);
+
+        [LoggerMessage(102, LogLevel.Error, "Connection {Number} ({DeviceId}) send loop failed")]
+        public static partial void SendLoopFailed(ILogger logger, Exception exception, long number, string deviceId);
+
+        [LoggerMessage(103, LogLevel.Warning, "Connection {Number} ({DeviceId}) outbound queue overflowed ({Capacity} messages); closing it")]
+        public static partial void OutboundOverflow(ILogger logger, long number, string deviceId, int capacity);
+
+        [LoggerMessage(104, LogLevel.Information, "Closing connection {Number} ({DeviceId}) with {Code}: {Reason}")]
+        public static partial void Closing(ILogger logger, long number, string deviceId, int code, string reason);
+
+        [LoggerMessage(105, LogLevel.Warning, "Connection {Number} ({DeviceId}) exceeded its violation allowance ({Count}, last: {Reason})")]
+        public static partial void TooManyViolations(ILogger logger, long number, string deviceId, int count, string reason);
+
+        [LoggerMessage(106, LogLevel.Warning, "Connection {Number} from {Remote} sent no register message in time")]
+        public static partial void RegistrationTimeout(ILogger logger, long number, string? remote);
+
+        [LoggerMessage(107, LogLevel.Warning, "Device {DeviceId} (connection {Number}) missed its heartbeats; marking it offline")]
+        public static partial void HeartbeatTimeout(ILogger logger, long number, string deviceId);
+    }
+}

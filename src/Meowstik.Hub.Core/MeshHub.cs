@@ -1,0 +1,409 @@
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Meowstik.Hub.Audit;
+using Meowstik.Hub.Auth;
+using Meowstik.Hub.Connections;
+using Meowstik.Hub.Heartbeat;
+using Meowstik.Hub.Metrics;
+using Meowstik.Hub.Registry;
+using Meowstik.Hub.Routing;
+using Meowstik.Hub.State;
+using Meowstik.Hub.Streams;
+using Meowstik.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Meowstik.Hub;
+
+/// <summary>
+/// The mesh hub: every device connects to it over a WebSocket, registers, and is routed to (commands, queries, responses,
+/// events, streams, heartbeats). Host it anywhere by handing accepted sockets to <see cref="HandleConnectionAsync"/>
+/// (Kestrel via <c>Meowstik.Hub.AspNetCore</c>, <c>HttpListener</c>, or <see cref="WebSocket.CreateFromStream(Stream, WebSocketCreationOptions)"/>
+/// over your own TCP/TLS stream). The embedding application commands devices in-process through the host API
+/// (<see cref="SendCommandAsync(string, string, JsonElement?, TimeSpan?, CancellationToken)"/>, <see cref="SubscribeEvents"/>…).
+/// </summary>
+/// <example>
+/// <code>
+/// await using MeshHub hub = await MeshHub.CreateAsync(new MeshHubOptions { DatabasePath = "hub.db" });
+/// IssuedToken token = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "Desktop", DeviceId = "desktop-001" });
+/// // for each accepted WebSocket:
+/// await hub.HandleConnectionAsync(socket, new MeshConnectionInfo(remoteAddress), cancellationToken);
+/// // from the application:
+/// MeshResponse answer = await hub.QueryAsync("desktop-001", "status");
+/// </code>
+/// </example>
+public sealed partial class MeshHub : IAsyncDisposable
+{
+    private readonly Lock _connectionsLock = new();
+    private readonly HashSet<MeshConnection> _connections = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly IAsyncDisposable? _ownedResources;
+    private TaskCompletionSource? _drained;
+    private int _disposed;
+
+    /// <summary>Creates a hub over an auth manager and optional components (each with an embedded default).</summary>
+    /// <param name="auth">Authenticates tokens and authorizes every message.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="audit">Receives an audit record per message and auth decision; none when null.</param>
+    /// <param name="state">Last-known device state; <see cref="InMemoryStateStore"/> when null.</param>
+    /// <param name="backplane">Scale-out seam; <see cref="NullBackplane"/> (single node) when null.</param>
+    /// <param name="timeProvider">The clock for every deadline; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Logging; silent when null.</param>
+    /// <param name="meterFactory">Creates the <c>Meowstik.Hub</c> meter; a standalone meter when null.</param>
+    public MeshHub(
+        AuthManager auth,
+        MeshHubOptions? options = null,
+        IAuditSink? audit = null,
+        IStateStore? state = null,
+        IMeshBackplane? backplane = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
+        : this(auth, options, audit, state, backplane, timeProvider, loggerFactory, meterFactory, ownedResources: null)
+    {
+    }
+
+    private MeshHub(
+        AuthManager auth,
+        MeshHubOptions? options,
+        IAuditSink? audit,
+        IStateStore? state,
+        IMeshBackplane? backplane,
+        TimeProvider? timeProvider,
+        ILoggerFactory? loggerFactory,
+        IMeterFactory? meterFactory,
+        IAsyncDisposable? ownedResources)
+    {
+        ArgumentNullException.ThrowIfNull(auth);
+        Options = options ?? new MeshHubOptions();
+        Options.Validate();
+        Auth = auth;
+        Audit = audit;
+        State = state ?? new InMemoryStateStore();
+        Backplane = backplane ?? NullBackplane.Instance;
+        Time = timeProvider ?? TimeProvider.System;
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MeshHub>();
+        Limits = new ProtocolLimits { MaxMessageBytes = Options.MaxMessageBytes };
+        Metrics = new HubMetrics(meterFactory, () => Registry.Count, () => ConnectionCount);
+        Wheel = new TimerWheel(Time, Options.TimerResolution, Logger);
+        Correlation = new CorrelationTable(Wheel, Options.MaxPendingRequests, OnRequestTimeout);
+        Events = new EventFeed(Metrics, Options.HostSubscriberQueueCapacity);
+        Streams = new StreamManager(this);
+        Router = new MessageRouter(this);
+        Registrar = new Registrar(this);
+        HubActions = new HubActions(this);
+        StartedAt = Time.GetUtcNow();
+        _ownedResources = ownedResources;
+        Auth.TokenRevoked += OnTokenRevoked;
+        Backplane.Attach(new BackplaneDelivery(this));
+    }
+
+    /// <summary>The effective settings.</summary>
+    public MeshHubOptions Options { get; }
+
+    /// <summary>The auth manager (tokens, roles, revocation).</summary>
+    public AuthManager Auth { get; }
+
+    /// <summary>The audit sink, when one was given.</summary>
+    public IAuditSink? Audit { get; }
+
+    /// <summary>The state store.</summary>
+    public IStateStore State { get; }
+
+    /// <summary>The backplane seam.</summary>
+    public IMeshBackplane Backplane { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>When the hub started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Open connections (registered or still registering).</summary>
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_connectionsLock) return _connections.Count;
+        }
+    }
+
+    /// <summary>Devices registered on this node right now.</summary>
+    public int ConnectedDeviceCount => Registry.Count;
+
+    /// <summary>Commands and queries awaiting a response.</summary>
+    public int PendingRequestCount => Correlation.Count;
+
+    /// <summary>Total messages dropped or rejected since start (all reasons; per-reason figures are on the <c>Meowstik.Hub</c> meter).</summary>
+    public long DroppedMessageCount => Metrics.DropCount;
+
+    /// <summary>Stream chunks/frames missing by index since start (per source and stream type; also on the <c>meowstik.hub.streams.gaps</c> counter).</summary>
+    public long StreamGapCount => Streams.GapCount;
+
+    internal ILogger Logger { get; }
+
+    internal ProtocolLimits Limits { get; }
+
+    internal HubMetrics Metrics { get; }
+
+    internal TimerWheel Wheel { get; }
+
+    internal DeviceRegistry Registry { get; } = new();
+
+    internal CorrelationTable Correlation { get; }
+
+    internal NameCache Names { get; } = new();
+
+    internal EventFeed Events { get; }
+
+    internal StreamManager Streams { get; }
+
+    internal MessageRouter Router { get; }
+
+    internal Registrar Registrar { get; }
+
+    internal HubActions HubActions { get; }
+
+    /// <summary>
+    /// Creates a hub with the embedded stores: one SQLite file (<see cref="MeshHubOptions.DatabasePath"/>) for hashed tokens and
+    /// the audit trail, and in-memory state. Disposing the hub closes them.
+    /// </summary>
+    public static async Task<MeshHub> CreateAsync(
+        MeshHubOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new MeshHubOptions();
+        options.Validate();
+        EmbeddedStores stores = await EmbeddedStores.OpenAsync(options, timeProvider, loggerFactory, meterFactory, cancellationToken).ConfigureAwait(false);
+        return new MeshHub(stores.Auth, options, stores.Audit, null, null, timeProvider, loggerFactory, meterFactory, stores);
+    }
+
+    /// <summary>
+    /// Serves one WebSocket until it closes: registration, routing, heartbeats. The task completes when the connection is
+    /// gone; it does not throw for transport failures. Cancelling <paramref name="cancellationToken"/> closes the connection with 1001.
+    /// </summary>
+    public async Task HandleConnectionAsync(WebSocket socket, MeshConnectionInfo info, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(info);
+        var connection = new MeshConnection(this, socket, info);
+        bool accepted;
+        lock (_connectionsLock)
+        {
+            accepted = Volatile.Read(ref _disposed) == 0 && _connections.Count < Options.MaxConnections;
+            if (accepted) _connections.Add(connection);
+        }
+        if (!accepted)
+        {
+            Metrics.Dropped(DropReason.Overloaded);
+            Log.ConnectionRefused(Logger, info.RemoteAddress, Options.MaxConnections);
+            await RefuseAsync(socket).ConfigureAwait(false);
+            return;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        await connection.RunAsync(linked.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a <c>command</c> to a device and waits for its response.</summary>
+    /// <param name="deviceId">The target device.</param>
+    /// <param name="action">The action, e.g. <c>screenshot</c>.</param>
+    /// <param name="parameters">The <c>params</c> object; omitted when null.</param>
+    /// <param name="timeout">How long to wait; <see cref="MeshHubOptions.DefaultRequestTimeout"/> when null.</param>
+    /// <param name="cancellationToken">Stops waiting (the late response is then dropped).</param>
+    /// <exception cref="MeshRequestException">Offline or unknown device, timeout, or an <c>error</c> answer.</exception>
+    public Task<MeshResponse> SendCommandAsync(string deviceId, string action, JsonElement? parameters = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(MessageType.Command, deviceId, action, ToUtf8(parameters), timeout, cancellationToken);
+
+    /// <summary>Sends a <c>command</c> whose <c>params</c> is raw UTF-8 JSON (empty: omitted) and waits for its response.</summary>
+    public Task<MeshResponse> SendCommandAsync(string deviceId, string action, ReadOnlyMemory<byte> parametersUtf8Json, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(MessageType.Command, deviceId, action, parametersUtf8Json, timeout, cancellationToken);
+
+    /// <summary>Sends a <c>query</c> to a device and waits for its response.</summary>
+    /// <exception cref="MeshRequestException">Offline or unknown device, timeout, or an <c>error</c> answer.</exception>
+    public Task<MeshResponse> QueryAsync(string deviceId, string action, JsonElement? parameters = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(MessageType.Query, deviceId, action, ToUtf8(parameters), timeout, cancellationToken);
+
+    /// <summary>Sends a <c>query</c> whose <c>params</c> is raw UTF-8 JSON (empty: omitted) and waits for its response.</summary>
+    public Task<MeshResponse> QueryAsync(string deviceId, string action, ReadOnlyMemory<byte> parametersUtf8Json, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(MessageType.Query, deviceId, action, parametersUtf8Json, timeout, cancellationToken);
+
+    /// <summary>
+    /// Sends a message from the hub to every registered device (<c>to: broadcast</c>); returns how many it was queued to.
+    /// Responses to a broadcast command are not collected: use <see cref="SendCommandAsync(string, string, JsonElement?, TimeSpan?, CancellationToken)"/> per device for answers.
+    /// </summary>
+    /// <param name="type">The message type (<c>command</c>, <c>event</c>…).</param>
+    /// <param name="payload">The payload object.</param>
+    /// <param name="cancellationToken">Not used for queuing (which never waits); present for API symmetry.</param>
+    public ValueTask<int> BroadcastAsync(MessageType type, JsonElement payload, CancellationToken cancellationToken = default) =>
+        BroadcastAsync(type, ToUtf8(payload), cancellationToken);
+
+    /// <summary>Broadcasts a message whose payload is raw UTF-8 JSON.</summary>
+    public ValueTask<int> BroadcastAsync(MessageType type, ReadOnlyMemory<byte> payloadUtf8Json, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (type is MessageType.Unknown or MessageType.Register) throw new ArgumentOutOfRangeException(nameof(type), type, "Not a message the hub broadcasts.");
+        return new ValueTask<int>(Router.BroadcastFromHost(type, payloadUtf8Json.Span));
+    }
+
+    /// <summary>Subscribes to events (device events and the hub's <c>device_connected</c>/<c>device_offline</c>), optionally filtered.</summary>
+    /// <param name="deviceId">Only events from (or about) this device; all when null.</param>
+    /// <param name="eventName">Only events with this name; all when null.</param>
+    public MeshSubscription<MeshEvent> SubscribeEvents(string? deviceId = null, string? eventName = null)
+    {
+        ThrowIfDisposed();
+        return Events.Subscribe(deviceId, eventName);
+    }
+
+    /// <summary>Subscribes to a device's stream chunks of one type (<c>audio</c>, <c>video</c>…), decoded.</summary>
+    public MeshSubscription<MeshStreamChunk> SubscribeStream(string deviceId, string streamType)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ArgumentException.ThrowIfNullOrEmpty(streamType);
+        ThrowIfDisposed();
+        return Streams.SubscribeHost(deviceId, streamType);
+    }
+
+    /// <summary>The last-known state of a device, or null when it never registered.</summary>
+    public DeviceState? GetDeviceState(string deviceId) => State.Get(deviceId);
+
+    /// <summary>Every device the hub knows, online or not.</summary>
+    public IReadOnlyList<DeviceState> ListDevices() => State.List();
+
+    /// <summary>True when the device is connected to this node.</summary>
+    public bool IsOnline(string deviceId) => Registry.TryGet(deviceId, out MeshConnection connection) && !connection.IsClosing;
+
+    /// <summary>Issues a token (shown once; stored hashed).</summary>
+    public Task<IssuedToken> IssueTokenAsync(TokenIssueRequest request, CancellationToken cancellationToken = default) =>
+        Auth.IssueTokenAsync(request, cancellationToken);
+
+    /// <summary>Revokes a token; live connections using it are closed at once with 4004.</summary>
+    public Task<bool> RevokeTokenAsync(string tokenId, CancellationToken cancellationToken = default) =>
+        Auth.RevokeTokenAsync(tokenId, cancellationToken);
+
+    /// <summary>Revokes every token of a device; its live connection is closed at once with 4004.</summary>
+    public Task<IReadOnlyList<string>> RevokeDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
+        Auth.RevokeDeviceAsync(deviceId, cancellationToken);
+
+    /// <summary>Lists tokens (never secrets).</summary>
+    public Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default) =>
+        Auth.ListTokensAsync(cancellationToken);
+
+    /// <summary>Closes every connection (1001), waits for them to finish (bounded by twice the close timeout), and releases owned stores.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Auth.TokenRevoked -= OnTokenRevoked;
+        Task drained;
+        lock (_connectionsLock)
+        {
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_connections.Count == 0) _drained.TrySetResult();
+            drained = _drained.Task;
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await drained.WaitAsync(Options.CloseTimeout * 2).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        Events.CompleteAll();
+        Streams.CompleteAll();
+        Wheel.Dispose();
+        Metrics.Dispose();
+        _stopping.Dispose();
+        if (Audit is not null)
+        {
+            await Audit.FlushAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        if (_ownedResources is not null) await _ownedResources.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void OnConnectionEnded(MeshConnection connection)
+    {
+        Registrar.OnDisconnected(connection);
+        lock (_connectionsLock)
+        {
+            _connections.Remove(connection);
+            if (_connections.Count == 0) _drained?.TrySetResult();
+        }
+    }
+
+    internal void AuditConnection(MeshConnection connection, string reason)
+    {
+        Audit?.TryWrite(AuditRecord.ForMessage(
+            Time.GetUtcNow(), null, "connection", connection.DeviceId.Length > 0 ? connection.DeviceId : connection.Info.RemoteAddress,
+            DeviceId.Hub, 0, AuditOutcome.Dropped, reason));
+    }
+
+    private async Task<MeshResponse> RequestAsync(MessageType type, string deviceId, string action, ReadOnlyMemory<byte> parameters, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ArgumentException.ThrowIfNullOrEmpty(action);
+        ThrowIfDisposed();
+        TimeSpan wait = timeout ?? Options.DefaultRequestTimeout;
+        if (wait <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "Must be positive.");
+        (PendingRequest pending, Task<MeshResponse> response) = Router.SendFromHost(type, deviceId, action, parameters.Span, wait);
+        if (!cancellationToken.CanBeCanceled) return await response.ConfigureAwait(false);
+        using CancellationTokenRegistration registration = cancellationToken.Register(() =>
+        {
+            if (Correlation.TryRemove(pending)) pending.HostWaiter?.TrySetCanceled(cancellationToken);
+        });
+        return await response.ConfigureAwait(false);
+    }
+
+    private void OnRequestTimeout(PendingRequest request) => Router.OnRequestTimeout(request);
+
+    private void OnTokenRevoked(object? sender, TokenRevokedEventArgs e)
+    {
+        MeshConnection[] open;
+        lock (_connectionsLock) open = [.. _connections];
+        foreach (MeshConnection connection in open)
+        {
+            if (connection.Identity?.TokenId != e.TokenId) continue;
+            Log.ClosingRevoked(Logger, connection.DeviceId, e.TokenId);
+            connection.SendError(default, Protocol.Payloads.MeshErrorCodes.Unauthorized, "The token was revoked.");
+            Audit?.TryWrite(AuditRecord.ForAuth(Time.GetUtcNow(), "revoke_close", connection.DeviceId, e.TokenId, AuditOutcome.Denied, "token_revoked"));
+            connection.Close(MeshCloseCodes.TokenRevoked, "token revoked", drain: true);
+        }
+    }
+
+    private async Task RefuseAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(Options.CloseTimeout);
+        try
+        {
+            await socket.CloseOutputAsync((WebSocketCloseStatus)MeshCloseCodes.TryAgainLater, "hub at capacity", timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            socket.Abort();
+        }
+    }
+
+    private static ReadOnlyMemory<byte> ToUtf8(JsonElement? element) =>
+        element is { ValueKind: not JsonValueKind.Undefined } value ? JsonBytes.From(value) : ReadOnlyMemory<byte>.Empty;
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private sealed class BackplaneDelivery(MeshHub hub) : IMeshBackplaneDelivery
+    {
+        public bool DeliverLocal(ReadOnlySpan<char> deviceId, ReadOnlySpan<byte> message)
+        {
+            if (!hub.Registry.TryGet(deviceId, out MeshConnection connection) || connection.IsClosing) return false;
+            OutboundMessage copy = OutboundMessage.Rent();
+            message.CopyTo(copy.GetSpan(message.Length));
+            copy.Advance(message.Length);
+            return connection.SendAndRelease(copy) == EnqueueResult.Queued;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Refused a connection from {Remote}: {Max} connections open")]
+        public static partial void ConnectionRefused(ILogger logger, string? remote, int max);
+
+        [LoggerMessage(2, LogLevel.Information, "Closing {DeviceId}: token {TokenId} was revoked")]
+        public static partial void ClosingRevoked(ILogger logger, string deviceId, string tokenId);
+    }
+}

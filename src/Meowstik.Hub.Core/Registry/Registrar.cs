@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Meowstik.Hub.Audit;
+using Meowstik.Hub.Auth;
+using Meowstik.Hub.Connections;
+using Meowstik.Hub.Metrics;
+using Meowstik.Hub.Routing;
+using Meowstik.Hub.State;
+using Meowstik.Protocol;
+using Meowstik.Protocol.Payloads;
+using Microsoft.Extensions.Logging;
+
+namespace Meowstik.Hub.Registry;
+
+/// <summary>
+/// The registration state machine's decisions: authenticate the token (transport or <c>auth_token</c>), decide the device id
+/// (a device token is bound to one id and <c>from</c> must match it), replace a previous connection with the same id (closed
+/// with 4003), reply <c>registered</c>, and announce <c>device_connected</c>. Also the reverse on disconnect.
+/// </summary>
+/// <remarks>
+/// Creator tokens may register under any id. Family and guest tokens are clients, not devices: they may pick an id (or get one
+/// generated) but never one a device or another person holds, so a read-only client can never displace a device.
+/// </remarks>
+internal sealed partial class Registrar
+{
+    private readonly MeshHub _hub;
+
+    // Who first claimed each id: "device" for device/creator registrations, "<role>:<subject>" for client registrations.
+    private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
+
+    public Registrar(MeshHub hub) => _hub = hub;
+
+    public async ValueTask HandleAsync(MeshConnection connection, ReadOnlySequence<byte> raw, WebSocketMessageType messageType)
+    {
+        if (messageType != WebSocketMessageType.Text)
+        {
+            Reject(connection, [], DropReason.NotRegistered, MeshErrorCodes.NotRegistered, "The first message must be a register message.");
+            return;
+        }
+        if (!RegistrationRequest.TryParse(raw, _hub.Limits, out RegistrationRequest? request, out ProtocolError error, out MessageType type, out byte[] messageId))
+        {
+            if (error.IsError)
+            {
+                _hub.Metrics.Dropped(DropReason.ProtocolError);
+                connection.SendAndRelease(HubMessageEncoder.ProtocolError(default, messageId, error, _hub.Time.GetUtcNow()));
+                connection.RecordViolation(MeshCloseCodes.PolicyViolation, "protocol_error");
+            }
+            else
+            {
+                Reject(connection, messageId, DropReason.NotRegistered, MeshErrorCodes.NotRegistered,
+                    $"The first message must be register, not {MessageTypes.GetName(type)}.");
+            }
+            return;
+        }
+
+        connection.MarkRegistering();
+        try
+        {
+            await RegisterAsync(connection, request!).ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.MarkAwaitingRegistration();
+        }
+    }
+
+    public void OnDisconnected(MeshConnection connection)
+    {
+        _hub.Streams.RemoveSubscriber(connection);
+        if (connection.Identity is null || connection.DeviceId.Length == 0) return;
+        bool removed = _hub.Registry.Remove(connection.DeviceId, connection);
+        FailRequestsTo(connection);
+        if (!removed || connection.WasReplaced) return;
+        DateTimeOffset now = _hub.Time.GetUtcNow();
+        _hub.State.SetOffline(connection.DeviceId, now);
+        _hub.Backplane.PublishPresence(connection.DeviceId, online: false, now);
+        Log.Offline(_hub.Logger, connection.DeviceId, connection.CloseCode);
+        _hub.Router.AnnouncePresence(connection, "device_offline"u8, now);
+    }
+
+    private async Task RegisterAsync(MeshConnection connection, RegistrationRequest request)
+    {
+        string? token = connection.Info.Token ?? request.AuthToken;
+        if (string.IsNullOrEmpty(token))
+        {
+            Fail(connection, request, MeshErrorCodes.Unauthorized, "token_missing", "A token is required (?token=, Authorization: Bearer, or payload.auth_token).", MeshCloseCodes.AuthFailed);
+            return;
+        }
+        AuthResult result = await _hub.Auth.AuthenticateAsync(token, connection.Info.RemoteAddress).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            string reason = result.Failure.ToCode();
+            Fail(connection, request, MeshErrorCodes.Unauthorized, reason, "Authentication failed: " + reason + ".",
+                result.Failure == AuthFailure.Revoked ? MeshCloseCodes.TokenRevoked : MeshCloseCodes.AuthFailed);
+            return;
+        }
+        MeshIdentity identity = result.Identity;
+        if (!TryChooseDeviceId(connection, request, identity, out string deviceId, out string? failure, out int closeCode))
+        {
+            Fail(connection, request, closeCode == MeshCloseCodes.AuthFailed ? MeshErrorCodes.Unauthorized : MeshErrorCodes.Forbidden,
+                failure!, "Registration refused: " + failure + ".", closeCode);
+            return;
+        }
+        if (connection.IsClosing) return;
+
+        DateTimeOffset now = _hub.Time.GetUtcNow();
+        connection.SetRegistered(identity, deviceId, Contains(request.Features, "binary_streams"));
+        MeshConnection? previous = _hub.Registry.Register(deviceId, connection);
+        if (previous is not null)
+        {
+            previous.MarkReplaced();
+            Log.Replaced(_hub.Logger, deviceId, previous.Number, connection.Number);
+            previous.Close(MeshCloseCodes.Replaced, "replaced by a newer connection", drain: false);
+        }
+        // A revocation that raced the registration: its event found no connection with this identity yet.
+        if (identity.IsRevoked)
+        {
+            Fail(connection, request, MeshErrorCodes.Unauthorized, "token_revoked", "The token was revoked.", MeshCloseCodes.TokenRevoked);
+            return;
+        }
+
+        var registration = new DeviceRegistration(
+            deviceId, request.DeviceType, request.DeviceName, request.Capabilities, request.Features,
+            connection.Info.PathKind, identity.Role.ToString().ToLowerInvariant());
+        connection.Registration = registration;
+        _hub.State.SetRegistered(registration, now);
+        _hub.Backplane.PublishPresence(deviceId, online: true, now);
+        _hub.Audit?.TryWrite(AuditRecord.ForAuth(now, "register", connection.Info.RemoteAddress, deviceId, AuditOutcome.Allowed, null, identity.TokenId));
+        _hub.Audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", deviceId, DeviceId.Hub, request.Size, AuditOutcome.Delivered));
+        Log.Registered(_hub.Logger, deviceId, identity.Role, connection.Info.PathKind, connection.SessionId);
+
+        OutboundMessage reply = OutboundMessage.Rent();
+        var json = HubMessageEncoder.Begin(reply, MessageType.Response, connection.DeviceIdUtf8, request.MessageId, now);
+        RegisteredPayload.Write(json, System.Text.Encoding.UTF8.GetBytes(connection.SessionId), (long)_hub.Options.HeartbeatInterval.TotalMilliseconds);
+        HubMessageEncoder.End();
+        connection.SendAndRelease(reply);
+        _hub.Router.AnnouncePresence(connection, "device_connected"u8, now);
+    }
+
+    private bool TryChooseDeviceId(MeshConnection connection, RegistrationRequest request, MeshIdentity identity, out string deviceId, out string? failure, out int closeCode)
+    {
+        failure = null;
+        closeCode = MeshCloseCodes.AuthFailed;
+        switch (identity.Role)
+        {
+            case MeshRole.Device:
+                deviceId = request.From ?? identity.DeviceId!;
+                AuthDecision decision = _hub.Auth.Authorize(identity, MeshAction.Register, deviceId);
+                if (!decision.IsAllowed)
+                {
+                    failure = decision.Reason.ToCode();
+                    return false;
+                }
+                _owners[deviceId] = "device";
+                return true;
+            case MeshRole.Creator:
+                deviceId = request.From ?? "creator-" + connection.SessionId[5..13];
+                _owners[deviceId] = "device";
+                return true;
+            default:
+                deviceId = request.From ?? identity.Role.ToString().ToLowerInvariant() + "-" + connection.SessionId[5..13];
+                string owner = identity.Role.ToString().ToLowerInvariant() + ":" + identity.Subject;
+                string existing = _owners.GetOrAdd(deviceId, owner);
+                if (existing != owner)
+                {
+                    failure = "device_id_in_use";
+                    closeCode = MeshCloseCodes.PolicyViolation;
+                    return false;
+                }
+                return true;
+        }
+    }
+
+    private void Fail(MeshConnection connection, RegistrationRequest request, string code, string reason, string message, int closeCode)
+    {
+        DateTimeOffset now = _hub.Time.GetUtcNow();
+        _hub.Metrics.Dropped(code == MeshErrorCodes.Unauthorized ? DropReason.Unauthorized : DropReason.Forbidden);
+        Log.RegistrationRefused(_hub.Logger, connection.Number, connection.Info.RemoteAddress, request.From, reason);
+        _hub.Audit?.TryWrite(AuditRecord.ForAuth(now, "register", connection.Info.RemoteAddress, request.From, AuditOutcome.Denied, reason));
+        _hub.Audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", request.From, DeviceId.Hub, request.Size, AuditOutcome.Rejected, reason));
+        connection.SendAndRelease(HubMessageEncoder.Error(default, request.MessageId, code, message, now));
+        connection.Close(closeCode, reason, drain: true);
+    }
+
+    private void Reject(MeshConnection connection, byte[] messageId, DropReason reason, string code, string message)
+    {
+        _hub.Metrics.Dropped(reason);
+        connection.SendAndRelease(HubMessageEncoder.Error(default, messageId, code, message, _hub.Time.GetUtcNow()));
+        connection.RecordViolation(MeshCloseCodes.PolicyViolation, reason.ToName());
+    }
+
+    private void FailRequestsTo(MeshConnection connection)
+    {
+        foreach (PendingRequest request in _hub.Correlation.TakeAllFor(connection))
+        {
+            _hub.Router.FailRequest(request, MeshErrorCodes.DeviceOffline, "The device disconnected before answering.", DropReason.DeviceOffline);
+        }
+    }
+
+    private static string? IdString(RegistrationRequest request) =>
+        request.MessageId.Length == 0 ? null : System.Text.Encoding.UTF8.GetString(request.MessageId);
+
+    private static bool Contains(string[] values, string value) => Array.IndexOf(values, value) >= 0;
+
+    private static partial class Log
+    {
+        [LoggerMessage(200, LogLevel.Information, "Registered {DeviceId} as {Role} on {Path} ({SessionId})")]
+        public static partial void Registered(ILogger logger, string deviceId, MeshRole role, MeshPathKind path, string sessionId);
+
+        [LoggerMessage(201, LogLevel.Warning, "Refused registration of connection {Number} from {Remote} as {DeviceId}: {Reason}")]
+        public static partial void RegistrationRefused(ILogger logger, long number, string? remote, string? deviceId, string reason);
+
+        [LoggerMessage(202, LogLevel.Information, "{DeviceId}: connection {Old} replaced by {New}")]
+        public static partial void Replaced(ILogger logger, string deviceId, long old, long @new);
+
+        [LoggerMessage(203, LogLevel.Information, "{DeviceId} is offline (close {Code})")]
+        public static partial void Offline(ILogger logger, string deviceId, int code);
+    }
+}

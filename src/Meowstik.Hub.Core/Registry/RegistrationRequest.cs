@@ -1,0 +1,62 @@
+using System.Buffers;
+using Meowstik.Protocol;
+using Meowstik.Protocol.Payloads;
+
+namespace Meowstik.Hub.Registry;
+
+/// <summary>A decoded <c>register</c> message, copied out of the receive buffer so registration can await authentication.</summary>
+internal sealed class RegistrationRequest
+{
+    public byte[] MessageId { get; private init; } = [];
+
+    public string? From { get; private init; }
+
+    public string? DeviceType { get; private init; }
+
+    public string? DeviceName { get; private init; }
+
+    public string[] Capabilities { get; private init; } = [];
+
+    public string[] Features { get; private init; } = [];
+
+    public string? AuthToken { get; private init; }
+
+    public int Size { get; private init; }
+
+    /// <summary>Decodes a register message. On failure, <paramref name="error"/> says why and <paramref name="messageId"/> carries the id if one was readable.</summary>
+    public static bool TryParse(
+        in ReadOnlySequence<byte> raw,
+        ProtocolLimits limits,
+        out RegistrationRequest? request,
+        out ProtocolError error,
+        out MessageType type,
+        out byte[] messageId)
+    {
+        request = null;
+        type = MessageType.Unknown;
+        messageId = [];
+        if (!EnvelopeReader.TryRead(raw, out MeshEnvelope envelope, out error, limits)) return false;
+        type = envelope.Type;
+        messageId = envelope.Id.IsPresent ? CopyString(envelope.Id) : [];
+        if (envelope.Type != MessageType.Register) return false;
+        if (!RegisterPayload.TryRead(envelope.Payload, out RegisterPayload payload, out error)) return false;
+        request = new RegistrationRequest
+        {
+            MessageId = messageId,
+            From = envelope.From.GetString(),
+            DeviceType = payload.DeviceType.GetString(),
+            DeviceName = payload.DeviceName.GetString(),
+            Capabilities = payload.Capabilities.ToArray(),
+            Features = payload.Features.IsPresent ? payload.Features.ToArray() : [],
+            AuthToken = payload.AuthToken.GetString(),
+            Size = (int)envelope.Length,
+        };
+        return true;
+    }
+
+    private static byte[] CopyString(Utf8JsonSlice slice)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        return slice.RawStringLength <= buffer.Length && slice.TryCopyString(buffer, out int written) ? buffer[..written].ToArray() : [];
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Meowstik.Hub.Auth;
+using Meowstik.Hub.Tests.Fixtures;
+
+namespace Meowstik.Hub.Tests.Connections;
+
+/// <summary>The hub composed without ASP.NET Core: <see cref="MeshHub.CreateAsync"/> over sockets from WebSocket.CreateFromStream.</summary>
+public sealed class BareHostTests
+{
+    [Fact]
+    public async Task Hub_core_serves_websockets_created_from_a_raw_tcp_stream()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "meowstik-hub-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using MeshHub hub = await MeshHub.CreateAsync(new MeshHubOptions { DatabasePath = Path.Combine(directory, "hub.db") });
+            await using var listener = new BareWebSocketListener(hub);
+            IssuedToken carToken = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "Car", DeviceId = "comma3x-001" });
+
+            await using TestMeshClient car = await TestMeshClient.ConnectAsync(listener.Uri, bearer: carToken.Secret);
+            await car.RegisterAsync("comma3x-001", ["gps"]);
+
+            Task<MeshResponse> eta = hub.QueryAsync("comma3x-001", "status");
+            JsonElement query = await car.ReceiveTypeAsync("query");
+            await car.SendAsync($$$"""{"type":"response","correlation_id":"{{{query.Str("id")}}}","payload":{"eta_minutes":12}}""");
+            Assert.Equal(12, (await eta.WaitAsync(TestMeshClient.DefaultTimeout)).Payload.GetProperty("eta_minutes").GetInt32());
+        }
+        finally
+        {
+            HubTestHost.TryDelete(directory);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Meowstik.Hub.Auth;
+using Meowstik.Hub.Tests.Fixtures;
+using Meowstik.Protocol;
+using Meowstik.Protocol.Streams;
+
+namespace Meowstik.Hub.Tests.Streams;
+
+public sealed class StreamRoutingTests
+{
+    [Fact]
+    public async Task Subscribers_get_chunks_in_their_announced_format()
+    {
+        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using TestMeshClient camera = await host.ConnectDeviceAsync("desktop-001");
+        await using TestMeshClient jsonViewer = await host.ConnectUserAsync(MeshRole.Creator, "tablet-json");
+        IssuedToken binaryToken = await host.IssueTokenAsync(MeshRole.Creator, "tablet-binary");
+        await using TestMeshClient binaryViewer = await host.ConnectAsync(binaryToken.Secret);
+        await binaryViewer.RegisterAsync("tablet-binary", [], features: ["binary_streams"]);
+
+        foreach (TestMeshClient viewer in new[] { jsonViewer, binaryViewer })
+        {
+            await viewer.SendAsync("""{"id":"sub","type":"command","to":"hub","payload":{"action":"subscribe_stream","params":{"device_id":"desktop-001","stream_type":"video"}}}""");
+            JsonElement ack = await viewer.ReceiveAsync(m => m.Str("correlation_id") == "sub");
+            Assert.True(ack.Payload().GetProperty("result").GetProperty("subscribed").GetBoolean());
+        }
+
+        byte[] frame = Encoding.ASCII.GetBytes("JPEG-FRAME-BYTES");
+        await camera.SendAsync($$$"""{"id":"f1","type":"stream","payload":{"stream_type":"video","codec":"jpeg","width":1920,"height":1080,"frame_index":1,"data":"{{{Convert.ToBase64String(frame)}}}"}}""");
+
+        JsonElement json = await jsonViewer.ReceiveTypeAsync("stream");
+        Assert.Equal("desktop-001", json.Str("from"));
+        Assert.Equal(frame, Convert.FromBase64String(json.Payload().Str("data")!));
+
+        byte[] binary = await binaryViewer.ReceiveBinaryAsync();
+        Assert.True(BinaryStreamFrame.TryRead(binary, out BinaryStreamFrame parsed, out _));
+        Assert.True(parsed.TryGetContiguousData(out ReadOnlySpan<byte> data));
+        Assert.Equal(frame, data.ToArray());
+        Assert.True(parsed.Header.From.ValueEquals("desktop-001"u8));
+    }
+
+    [Fact]
+    public async Task Binary_frames_from_a_device_reach_json_subscribers_and_the_host_decoded()
+    {
+        await using HubTestHost host = await HubTestHost.StartAsync();
+        using MeshSubscription<MeshStreamChunk> hostAudio = host.Hub.SubscribeStream("phone-001", "audio");
+        IssuedToken phoneToken = await host.IssueDeviceTokenAsync("phone-001");
+        await using TestMeshClient phone = await host.ConnectAsync(phoneToken.Secret);
+        await phone.RegisterAsync("phone-001", ["audio_in"], features: ["binary_streams"]);
+        await using TestMeshClient listener = await host.ConnectUserAsync(MeshRole.Creator, "speaker-001");
+        await listener.SendAsync("""{"id":"sub","type":"command","to":"hub","payload":{"action":"subscribe_stream","params":{"device_id":"phone-001","stream_type":"audio"}}}""");
+        await listener.ReceiveAsync(m => m.Str("correlation_id") == "sub");
+
+        byte[] samples = [1, 2, 3, 4, 5, 250, 251, 252];
+        var output = new Meowstik.Protocol.Framing.PooledBufferWriter();
+        BinaryStreamFrame.Write(output, """{"type":"stream","payload":{"stream_type":"audio","codec":"opus","sample_rate":48000,"chunk_index":42}}"""u8, samples);
+        await phone.SendRawAsync(output.WrittenMemory.ToArray(), WebSocketMessageType.Binary);
+
+        JsonElement chunk = await listener.ReceiveTypeAsync("stream");
+        Assert.Equal("phone-001", chunk.Str("from"));
+        Assert.Equal(42, chunk.Payload().GetProperty("chunk_index").GetInt32());
+        Assert.Equal(samples, Convert.FromBase64String(chunk.Payload().Str("data")!));
+
+        using var timeout = new CancellationTokenSource(TestMeshClient.DefaultTimeout);
+        await using IAsyncEnumerator<MeshStreamChunk> chunks = hostAudio.GetAsyncEnumerator(timeout.Token);
+        Assert.True(await chunks.MoveNextAsync());
+        Assert.Equal(samples, chunks.Current.Data.ToArray());
+        Assert.Equal("opus", chunks.Current.Codec);
+        Assert.Equal(42, chunks.Current.Index);
+        Assert.Equal(48000, chunks.Current.Metadata.GetProperty("sample_rate").GetInt32());
+    }
+
+    [Fact]
+    public async Task Index_gaps_are_counted_per_stream()
+    {
+        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using TestMeshClient phone = await host.ConnectDeviceAsync("phone-001");
+        using MeshSubscription<MeshStreamChunk> hostAudio = host.Hub.SubscribeStream("phone-001", "audio");
+        foreach (int index in new[] { 1, 2, 5, 6, 9 })
+        {
+            await phone.SendAsync($$$"""{"type":"stream","payload":{"stream_type":"audio","chunk_index":{{{index}}},"data":"AAAA"}}""");
+        }
+        using var timeout = new CancellationTokenSource(TestMeshClient.DefaultTimeout);
+        int seen = 0;
+        await foreach (MeshStreamChunk _ in hostAudio.WithCancellation(timeout.Token))
+        {
+            if (++seen == 5) break;
+        }
+        Assert.Equal(4, host.Hub.StreamGapCount);
+    }
+
+    [Fact]
+    public async Task Unsubscribed_devices_and_disallowed_observers_get_nothing()
+    {
+        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using TestMeshClient camera = await host.ConnectDeviceAsync("camera-001");
+        await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-phone");
+        await guest.SendAsync("""{"id":"sub","type":"command","to":"hub","payload":{"action":"subscribe_stream","params":{"device_id":"camera-001","stream_type":"video"}}}""");
+        Assert.Equal("forbidden", (await guest.ReceiveAsync(m => m.Str("correlation_id") == "sub")).ErrorCode());
+
+        await camera.SendAsync("""{"type":"stream","payload":{"stream_type":"video","frame_index":1,"data":"AAAA"}}""");
+        Assert.True(await guest.NothingMatchingAsync(m => m.Type() == "stream", TimeSpan.FromMilliseconds(200)));
+    }
+}
