@@ -15,11 +15,20 @@ namespace Meowstik.Protocol;
 /// (register: <c>capabilities</c> array; command/query: <c>action</c>; stream: <c>stream_type</c> and <c>data</c>;
 /// event: <c>event</c>; error: <c>code</c>).
 /// </remarks>
-public static class EnvelopeReader
+public static partial class EnvelopeReader
 {
     /// <summary>Decodes a message held in one contiguous buffer.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
-        TryReadCore(utf8, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);
+    public static bool TryRead(ReadOnlySpan<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null)
+    {
+        limits ??= ProtocolLimits.Default;
+        // The fast path first, outside TryReadCore, whose frame (a Utf8JsonReader and more) is costly to set up.
+        if (utf8.Length <= limits.MaxMessageBytes && System.Text.Unicode.Utf8.IsValid(utf8) && TryReadFast(utf8, limits, requireStreamData: true, out envelope))
+        {
+            error = default;
+            return true;
+        }
+        return TryReadCore(utf8, default, false, out envelope, out error, limits, requireStreamData: true);
+    }
 
     /// <summary>Decodes a message held in a (possibly multi-segment) sequence, e.g. straight from a <c>PipeReader</c>.</summary>
     public static bool TryRead(scoped in ReadOnlySequence<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
@@ -41,6 +50,7 @@ public static class EnvelopeReader
         bool requireStreamData)
     {
         envelope = default;
+        if (isSequence) sequence = WithoutEmptyTail(sequence);
         long length = isSequence ? sequence.Length : span.Length;
         if (length > limits.MaxMessageBytes)
         {
@@ -52,6 +62,13 @@ public static class EnvelopeReader
         {
             error = new ProtocolError(ProtocolErrorCode.InvalidUtf8, invalidUtf8);
             return false;
+        }
+        // Contiguous, plain messages take the hand-written scanner; anything it does not accept is decoded again
+        // below by Utf8JsonReader, which gives the canonical error (or accepts what the scanner leaves to it).
+        if (!isSequence && TryReadFast(span, limits, requireStreamData, out envelope))
+        {
+            error = default;
+            return true;
         }
 
         // The reader's own depth limit sits one above ours so that our check (with a typed error) fires first.
@@ -101,17 +118,26 @@ public static class EnvelopeReader
         if (!Validate(ref fields, requireStreamData, out error)) return false;
 
         envelope = new MeshEnvelope(
-            fields.Type,
-            Slice(span, sequence, isSequence, fields.Id),
-            Slice(span, sequence, isSequence, fields.From),
-            Slice(span, sequence, isSequence, fields.To),
-            Slice(span, sequence, isSequence, fields.CorrelationId),
-            Slice(span, sequence, isSequence, fields.Timestamp),
-            fields.HasTimestampValue ? fields.TimestampValue : null,
-            Slice(span, sequence, isSequence, fields.Payload),
-            length);
+            fields.Type, span, sequence, isSequence,
+            fields.Id, fields.From, fields.To, fields.CorrelationId, fields.Timestamp, fields.Payload,
+            fields.TimestampValue, fields.HasTimestampValue, length);
         error = default;
         return true;
+    }
+
+    // Utf8JsonReader throws IndexOutOfRangeException (not JsonException) on a truncated literal such as `{"a":tru`
+    // when the sequence ends with an empty segment, which a pipe can produce: drop such segments first.
+    private static ReadOnlySequence<byte> WithoutEmptyTail(ReadOnlySequence<byte> sequence)
+    {
+        if (sequence.IsSingleSegment || sequence.End.GetInteger() != 0) return sequence;
+        SequencePosition cursor = sequence.Start, end = sequence.Start;
+        while (true)
+        {
+            SequencePosition at = cursor;
+            if (!sequence.TryGet(ref cursor, out ReadOnlyMemory<byte> memory)) break;
+            if (!memory.IsEmpty) end = new SequencePosition(at.GetObject(), at.GetInteger() + memory.Length);
+        }
+        return sequence.Slice(sequence.Start, end);
     }
 
     private static bool ReadField(ref Utf8JsonReader reader, EnvelopeField field, ref EnvelopeFields fields, ProtocolLimits limits, out ProtocolError error)
@@ -167,10 +193,10 @@ public static class EnvelopeReader
                 return true;
             case EnvelopeField.Payload:
                 if (reader.TokenType != JsonTokenType.StartObject) return Invalid(ref reader, "payload", out error);
-                fields.Payload.Start = reader.TokenStartIndex;
+                fields.Payload.Start = (int)reader.TokenStartIndex;
                 fields.Payload.Type = JsonTokenType.StartObject;
                 if (!ScanPayload(ref reader, ref fields, limits, out error)) return false;
-                fields.Payload.Length = reader.BytesConsumed - fields.Payload.Start;
+                fields.Payload.Length = (int)(reader.BytesConsumed - fields.Payload.Start);
                 return true;
             default:
                 return true;
@@ -350,8 +376,8 @@ public static class EnvelopeReader
     {
         var range = new FieldRange
         {
-            Start = reader.TokenStartIndex,
-            Length = reader.BytesConsumed - reader.TokenStartIndex,
+            Start = (int)reader.TokenStartIndex,
+            Length = (int)(reader.BytesConsumed - reader.TokenStartIndex),
             Type = JsonTokenType.String,
             Escaped = reader.ValueIsEscaped,
         };
@@ -363,14 +389,6 @@ public static class EnvelopeReader
             case EnvelopeField.CorrelationId: fields.CorrelationId = range; break;
             case EnvelopeField.Timestamp: fields.Timestamp = range; break;
         }
-    }
-
-    private static Utf8JsonSlice Slice(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool isSequence, scoped in FieldRange range)
-    {
-        if (range.Type == JsonTokenType.None) return default;
-        return isSequence
-            ? new Utf8JsonSlice(sequence.Slice(range.Start, range.Length), range.Type, range.Escaped)
-            : new Utf8JsonSlice(span.Slice((int)range.Start, (int)range.Length), range.Type, range.Escaped);
     }
 
     private static int ValueLength(ref Utf8JsonReader reader) =>
@@ -479,10 +497,11 @@ public static class EnvelopeReader
         private long _first;
     }
 
-    private struct FieldRange
+    /// <summary>Where a field's raw value lies in the message (messages are at most int.MaxValue bytes).</summary>
+    internal struct FieldRange
     {
-        public long Start;
-        public long Length;
+        public int Start;
+        public int Length;
         public JsonTokenType Type;
         public bool Escaped;
     }

@@ -126,6 +126,9 @@ public class ConformanceVectorTests
         {
             string segmented = Describe(Sequences.SplitAt(message, split), limits);
             if (segmented != contiguous) Assert.Fail($"split at {split}: {segmented} != {contiguous}");
+            // A pipe can end a message with an empty segment (Utf8JsonReader once crashed on that).
+            segmented = Describe(Sequences.Build(message.AsMemory(0, split), message.AsMemory(split), ReadOnlyMemory<byte>.Empty), limits);
+            if (segmented != contiguous) Assert.Fail($"split at {split} + empty segment: {segmented} != {contiguous}");
         }
         Assert.Equal(contiguous, Describe(Sequences.OneBytePerSegment(message), limits));
     }

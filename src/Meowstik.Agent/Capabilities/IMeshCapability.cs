@@ -1,0 +1,20 @@
+namespace Meowstik.Agent.Capabilities;
+
+/// <summary>
+/// A capability: a name the agent advertises (e.g. <c>gps</c>, <c>speak</c>) and the actions it handles.
+/// Most capabilities derive from <see cref="MeshCapability"/>; implement this interface directly for full control.
+/// </summary>
+public interface IMeshCapability
+{
+    /// <summary>The capability name advertised in <c>register</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The <c>payload.action</c> values this capability handles. Each action belongs to one capability per agent.</summary>
+    IReadOnlyCollection<string> Actions { get; }
+
+    /// <summary>Handles one command or query. Exceptions become <c>handler_failed</c> errors; the agent keeps running.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="cancellationToken">Cancelled at the command timeout or when the agent stops.</param>
+    /// <returns>The result to answer with.</returns>
+    ValueTask<CommandResult> HandleAsync(CommandContext context, CancellationToken cancellationToken);
+}

@@ -1,0 +1,35 @@
+namespace Meowstik.Agent.Capabilities;
+
+/// <summary>One audio/video/data chunk of a stream (sent as a <c>stream</c> message; lossy by design).</summary>
+public sealed class MeshStreamChunk
+{
+    /// <summary>The kind of stream, e.g. <c>audio</c>, <c>video</c>, <c>can</c>.</summary>
+    public required string StreamType { get; init; }
+
+    /// <summary>The codec, e.g. <c>opus</c>, <c>jpeg</c>.</summary>
+    public string? Codec { get; init; }
+
+    /// <summary>Audio sample rate in Hz.</summary>
+    public int? SampleRate { get; init; }
+
+    /// <summary>Audio channel count.</summary>
+    public int? Channels { get; init; }
+
+    /// <summary>Video frame width in pixels.</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Video frame height in pixels.</summary>
+    public int? Height { get; init; }
+
+    /// <summary>Audio/data chunk sequence number.</summary>
+    public long? ChunkIndex { get; init; }
+
+    /// <summary>Video frame sequence number.</summary>
+    public long? FrameIndex { get; init; }
+
+    /// <summary>The raw bytes (sent base64-encoded in <c>data</c>).</summary>
+    public ReadOnlyMemory<byte> Data { get; init; }
+
+    /// <summary>The target: <c>hub</c> (default), <c>broadcast</c> or a device id.</summary>
+    public string? To { get; init; }
+}

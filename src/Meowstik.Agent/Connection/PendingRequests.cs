@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Meowstik.Agent.Capabilities;
+
+namespace Meowstik.Agent.Connection;
+
+/// <summary>The correlation table of requests this agent sent: message id → the caller waiting for the answer.</summary>
+internal sealed class PendingRequests
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<MeshReply>> _waiting = new(StringComparer.Ordinal);
+
+    public int Count => _waiting.Count;
+
+    public TaskCompletionSource<MeshReply> Add(string messageId)
+    {
+        var waiter = new TaskCompletionSource<MeshReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_waiting.TryAdd(messageId, waiter))
+        {
+            throw new InvalidOperationException($"A request with id '{messageId}' is already pending.");
+        }
+
+        return waiter;
+    }
+
+    public void Remove(string messageId) => _waiting.TryRemove(messageId, out _);
+
+    /// <summary>Completes the waiter for <paramref name="correlationId"/>; false when nobody waits (late or unknown answer).</summary>
+    public bool TryComplete(string correlationId, MeshReply reply) =>
+        _waiting.TryRemove(correlationId, out TaskCompletionSource<MeshReply>? waiter) && waiter.TrySetResult(reply);
+
+    /// <summary>Fails the waiter for <paramref name="correlationId"/>; false when nobody waits.</summary>
+    public bool TryFail(string correlationId, Exception error) =>
+        _waiting.TryRemove(correlationId, out TaskCompletionSource<MeshReply>? waiter) && waiter.TrySetException(error);
+
+    /// <summary>Fails every waiter (the agent is being disposed).</summary>
+    public void FailAll(Exception error)
+    {
+        foreach (string id in _waiting.Keys)
+        {
+            if (_waiting.TryRemove(id, out TaskCompletionSource<MeshReply>? waiter))
+            {
+                waiter.TrySetException(error);
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using Meowstik.Agent.Capabilities;
+using Meowstik.Agent.Diagnostics;
+using Meowstik.Protocol.Payloads;
+using Microsoft.Extensions.Logging;
+
+namespace Meowstik.Agent.Dispatch;
+
+/// <summary>
+/// Routes a command/query to the capability owning its action, with bounded concurrency and a per-call deadline.
+/// Every failure becomes a <see cref="CommandResult"/> failure (unknown_action, handler_failed, timeout, busy), so
+/// the caller always has something to answer with and a bad handler never takes the agent down.
+/// </summary>
+internal sealed class CommandDispatcher
+{
+    private readonly Dictionary<string, IMeshCapability> _byAction = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _slots;
+    private readonly int _maxPending;
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private int _pending;
+
+    public CommandDispatcher(IEnumerable<IMeshCapability> capabilities, int maxConcurrency, int maxPending, TimeSpan timeout, TimeProvider time, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, maxConcurrency);
+        var names = new List<string>();
+        var list = new List<IMeshCapability>();
+        foreach (IMeshCapability capability in capabilities)
+        {
+            list.Add(capability);
+            if (!names.Contains(capability.Name, StringComparer.Ordinal))
+            {
+                names.Add(capability.Name);
+            }
+
+            foreach (string action in capability.Actions)
+            {
+                if (_byAction.TryGetValue(action, out IMeshCapability? owner))
+                {
+                    throw new InvalidOperationException(
+                        $"Action '{action}' is handled by both capability '{owner.Name}' and '{capability.Name}'; each action must have one owner.");
+                }
+
+                _byAction.Add(action, capability);
+            }
+        }
+
+        CapabilityNames = names;
+        Capabilities = list;
+        _slots = new SemaphoreSlim(maxConcurrency, maxConcurrency);
+        _maxPending = maxPending;
+        _timeout = timeout;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The distinct capability names, in registration order.</summary>
+    public IReadOnlyList<string> CapabilityNames { get; }
+
+    /// <summary>The registered capabilities.</summary>
+    public IReadOnlyList<IMeshCapability> Capabilities { get; }
+
+    /// <summary>Requests accepted and not yet answered (waiting for a slot or running).</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Whether some capability handles the action.</summary>
+    public bool Handles(string action) => _byAction.ContainsKey(action);
+
+    /// <summary>Runs the request and returns what to answer. Throws only when <paramref name="stopping"/> fires.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="requestedTimeout">The sender's <c>timeout_ms</c>, if any; it can shorten, never extend, the configured deadline.</param>
+    /// <param name="stopping">The agent's lifetime.</param>
+    public async Task<CommandResult> DispatchAsync(CommandContext context, TimeSpan? requestedTimeout, CancellationToken stopping)
+    {
+        TimeSpan timeout = requestedTimeout is { } asked && asked > TimeSpan.Zero && asked < _timeout ? asked : _timeout;
+        if (!_byAction.TryGetValue(context.Action, out IMeshCapability? capability))
+        {
+            AgentLog.UnknownAction(_logger, context.Action, context.From, context.MessageId);
+            return CommandResult.Fail(MeshErrorCodes.UnknownAction, $"No capability of this device handles action '{context.Action}'.");
+        }
+
+        if (Interlocked.Increment(ref _pending) > _maxPending)
+        {
+            Interlocked.Decrement(ref _pending);
+            AgentLog.DispatcherBusy(_logger, context.Action, context.MessageId, _maxPending);
+            return CommandResult.Fail(MeshErrorCodes.Overloaded, "The device has too many requests in progress; try again later.");
+        }
+
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
+        try
+        {
+            await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+            Task<CommandResult> running;
+            try
+            {
+                running = capability.HandleAsync(context, linked.Token).AsTask();
+            }
+            catch
+            {
+                _slots.Release();
+                throw;
+            }
+
+            // The slot is held until the handler really finishes, even past its deadline, so a handler that
+            // ignores cancellation cannot multiply beyond the concurrency bound.
+            _ = running.ContinueWith(
+                static (task, state) =>
+                {
+                    _ = task.Exception;
+                    ((SemaphoreSlim)state!).Release();
+                },
+                _slots,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+
+            return await running.WaitAsync(linked.Token).ConfigureAwait(false) ?? CommandResult.Ok();
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            AgentLog.HandlerTimedOut(_logger, context.Action, capability.Name, context.MessageId, timeout);
+            return CommandResult.Fail(MeshErrorCodes.Timeout, $"Action '{context.Action}' did not finish within {timeout.TotalSeconds:0.###} s.");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            AgentLog.HandlerFailed(_logger, ex, context.Action, capability.Name, context.MessageId);
+            return CommandResult.Fail(MeshErrorCodes.HandlerFailed, $"Action '{context.Action}' failed on the device.");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+}

@@ -1,0 +1,549 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.Json;
+using Meowstik.Agent.Capabilities;
+using Meowstik.Agent.Connection;
+using Meowstik.Agent.Diagnostics;
+using Meowstik.Agent.Dispatch;
+using Meowstik.Agent.Heartbeat;
+using Meowstik.Agent.Outbox;
+using Meowstik.Agent.Reconnect;
+using Meowstik.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Meowstik.Agent;
+
+/// <summary>
+/// The device agent: keeps one WebSocket to the hub (connect → register → online → drop → backoff → again),
+/// answers commands and queries through its capabilities, heartbeats with real process figures, and delivers
+/// events and responses through a bounded outbox that survives reconnects.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var agent = new MeshAgent(new MeshAgentOptions
+/// {
+///     HubUri = new Uri("wss://hub.example/ws/mesh"),
+///     DeviceId = "comma3x-001",
+///     DeviceType = "vehicle",
+///     Token = Environment.GetEnvironmentVariable("MESH_TOKEN"),
+/// }, [new StatusCapability()]);
+/// Task run = agent.RunAsync(stoppingToken);
+/// await agent.WaitUntilOnlineAsync(stoppingToken);
+/// agent.PublishEvent("trip_started");
+/// </code>
+/// </example>
+public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
+{
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly CommandDispatcher _dispatcher;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly Lock _stateLock = new();
+    private TaskCompletionSource _stateSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _runEnded;
+    private AgentState _state = AgentState.Disconnected;
+    private string? _stateReason;
+    private string? _sessionId;
+    private TimeSpan _heartbeatInterval;
+    private ReconnectSchedule? _schedule;
+    private CancellationToken _runToken;
+    private int _running;
+    private int _disposeStarted;
+
+    /// <summary>Creates an agent. Call <see cref="RunAsync"/> to connect.</summary>
+    /// <param name="options">The settings; validated here.</param>
+    /// <param name="capabilities">The capabilities answering commands and queries.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="timeProvider">The clock for backoff, heartbeats and deadlines; the system clock when null.</param>
+    /// <param name="meterFactory">Creates the <c>Meowstik.Agent</c> meter; a private meter when null.</param>
+    /// <exception cref="ArgumentException">An option is invalid, or two capabilities claim the same action.</exception>
+    public MeshAgent(
+        MeshAgentOptions options,
+        IEnumerable<IMeshCapability>? capabilities = null,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        Time = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<MeshAgent>();
+        try
+        {
+            _dispatcher = new CommandDispatcher(
+                capabilities ?? [],
+                options.MaxConcurrentCommands,
+                options.MaxPendingCommands,
+                options.CommandTimeout,
+                Time,
+                _logger);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ArgumentException(ex.Message, nameof(capabilities), ex);
+        }
+
+        var advertised = new List<string>(_dispatcher.CapabilityNames);
+        foreach (string extra in options.Capabilities)
+        {
+            if (!string.IsNullOrWhiteSpace(extra) && !advertised.Contains(extra, StringComparer.Ordinal))
+            {
+                advertised.Add(extra);
+            }
+        }
+
+        AdvertisedCapabilities = advertised;
+        DeviceIdUtf8 = Encoding.UTF8.GetBytes(options.DeviceId);
+        _heartbeatInterval = options.HeartbeatInterval;
+        Outbox = new AgentOutbox<OutboundMessage>(options.OutboxCapacity, options.StreamBufferCapacity, OnDropped);
+        Pending = new PendingRequests();
+        Sampler = new ProcessMetricsSampler(Time);
+        Instruments = new AgentInstruments(options.DeviceId, () => Outbox.Count, meterFactory);
+    }
+
+    /// <summary>Raised on every state transition (on the thread that caused it; keep handlers short).</summary>
+    public event EventHandler<AgentStateChangedEventArgs>? StateChanged;
+
+    /// <summary>Raised for each <c>event</c> message delivered to this agent (on the receive loop; keep handlers short).</summary>
+    public event EventHandler<MeshEventReceivedEventArgs>? EventReceived;
+
+    /// <summary>Raised for each <c>stream</c> chunk delivered to this agent (on the receive loop; keep handlers short).</summary>
+    public event EventHandler<MeshStreamReceivedEventArgs>? StreamReceived;
+
+    /// <inheritdoc />
+    public string DeviceId => Options.DeviceId;
+
+    /// <summary>The current connection state.</summary>
+    public AgentState State
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Why the agent entered its current state (a close reason, an auth error), when known.</summary>
+    public string? StateReason
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _stateReason;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public bool IsOnline => State == AgentState.Online;
+
+    /// <summary>The hub's <c>session_id</c> of the current or last registration.</summary>
+    public string? SessionId => Volatile.Read(ref _sessionId);
+
+    /// <summary>The heartbeat period in use: the hub's <c>heartbeat_interval</c> once registered, else the configured one.</summary>
+    public TimeSpan HeartbeatInterval => _heartbeatInterval;
+
+    /// <summary>The capability names sent in <c>register</c>.</summary>
+    public IReadOnlyList<string> AdvertisedCapabilities { get; }
+
+    /// <summary>Messages waiting in the outbox.</summary>
+    public int OutboxCount => Outbox.Count;
+
+    internal MeshAgentOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal AgentOutbox<OutboundMessage> Outbox { get; }
+
+    internal PendingRequests Pending { get; }
+
+    internal ProcessMetricsSampler Sampler { get; }
+
+    internal AgentInstruments Instruments { get; }
+
+    internal byte[] DeviceIdUtf8 { get; }
+
+    /// <summary>
+    /// Keeps the agent connected until <paramref name="cancellationToken"/> fires or the agent is disposed: connects,
+    /// registers, serves, and after any drop waits per the reconnect policy and tries again. Returns early only when the
+    /// hub rejects the token and <see cref="MeshAgentOptions.AuthFailureRetryDelay"/> is null (state <see cref="AgentState.AuthFailed"/>).
+    /// </summary>
+    /// <param name="cancellationToken">Stops the agent (it closes the connection gracefully).</param>
+    /// <returns>A task that ends when the agent stops.</returns>
+    /// <exception cref="InvalidOperationException">The agent is already running.</exception>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            throw new InvalidOperationException("The agent is already running.");
+        }
+
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _runEnded, ended);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        CancellationToken stopping = run.Token;
+        _runToken = stopping;
+        _schedule = new ReconnectSchedule(Options.ReconnectPolicy, Options.StableConnectionThreshold, Time);
+        Task producers = StartBackgroundCapabilities(stopping);
+        try
+        {
+            await ConnectLoopAsync(stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            await run.CancelAsync().ConfigureAwait(false);
+            await producers.ConfigureAwait(false);
+            if (State != AgentState.AuthFailed)
+            {
+                SetState(AgentState.Stopped, "stopped");
+            }
+
+            Volatile.Write(ref _running, 0);
+            ended.TrySetResult();
+        }
+    }
+
+    /// <summary>Waits until the agent is online.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the agent is online.</returns>
+    /// <exception cref="MeshAuthenticationException">The hub rejected the token (and no auth retry is configured).</exception>
+    /// <exception cref="InvalidOperationException">The agent stopped.</exception>
+    public async Task WaitUntilOnlineAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_stateLock)
+            {
+                switch (_state)
+                {
+                    case AgentState.Online:
+                        return;
+                    case AgentState.AuthFailed when Options.AuthFailureRetryDelay is null:
+                        throw new MeshAuthenticationException(_stateReason ?? "unknown reason");
+                    case AgentState.Stopped:
+                        throw new InvalidOperationException("The agent stopped before it came online.");
+                }
+
+                signal = _stateSignal.Task;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the agent reaches <paramref name="state"/>.</summary>
+    /// <param name="state">The state to wait for.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the state is reached.</returns>
+    public async Task WaitForStateAsync(AgentState state, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_stateLock)
+            {
+                if (_state == state)
+                {
+                    return;
+                }
+
+                signal = _stateSignal.Task;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool PublishEvent(string eventName, MeshJson data = default, string? to = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        return Outbox.EnqueueReliable(OutboundMessage.Create(MessageType.Event, Time, to, null, OutboundPayloads.Event(eventName, data)));
+    }
+
+    /// <inheritdoc />
+    public bool PublishStreamChunk(MeshStreamChunk chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        return Outbox.TryEnqueueStream(OutboundMessage.ForChunk(chunk, Time));
+    }
+
+    /// <inheritdoc />
+    public async Task<long> PublishStreamAsync(IAsyncEnumerable<MeshStreamChunk> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        long queued = 0;
+        await foreach (MeshStreamChunk chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (PublishStreamChunk(chunk))
+            {
+                queued++;
+            }
+        }
+
+        return queued;
+    }
+
+    /// <inheritdoc />
+    public Task<MeshReply> QueryAsync(string deviceId, string action, MeshJson parameters = default, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(MessageType.Query, deviceId, action, parameters, timeout, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<MeshReply> SendCommandAsync(string deviceId, string action, MeshJson parameters = default, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(MessageType.Command, deviceId, action, parameters, timeout, cancellationToken);
+
+    /// <summary>Stops the agent (closing the connection), drops what is left in the outbox (counted) and fails pending requests.</summary>
+    /// <returns>A task that completes when the agent has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) == 1)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _runEnded) is { } ended && Volatile.Read(ref _running) == 1)
+        {
+            try
+            {
+                await ended.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                AgentLog.StopTimedOut(_logger, DeviceId);
+            }
+        }
+
+        Outbox.Complete();
+        Pending.FailAll(new ObjectDisposedException(nameof(MeshAgent), "The agent was disposed before the answer arrived."));
+        Instruments.Dispose();
+    }
+
+    internal async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
+    {
+        if (Options.TokenProvider is { } provider)
+        {
+            string token = await provider(cancellationToken).ConfigureAwait(false);
+            return string.IsNullOrEmpty(token) ? throw new InvalidOperationException("The token provider returned an empty token.") : token;
+        }
+
+        return Options.Token!;
+    }
+
+    internal void SetState(AgentState next, string? reason)
+    {
+        AgentState previous;
+        TaskCompletionSource signal;
+        lock (_stateLock)
+        {
+            previous = _state;
+            if (previous == next && reason == _stateReason)
+            {
+                return;
+            }
+
+            _state = next;
+            _stateReason = reason;
+            signal = _stateSignal;
+            _stateSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        signal.TrySetResult();
+        AgentLog.StateChanged(_logger, DeviceId, previous, next, reason is null ? string.Empty : " (" + reason + ")");
+        try
+        {
+            StateChanged?.Invoke(this, new AgentStateChangedEventArgs(previous, next, reason));
+        }
+        catch (Exception ex)
+        {
+            AgentLog.SubscriberFailed(_logger, ex, nameof(StateChanged));
+        }
+    }
+
+    internal void OnRegistered(string? sessionId, TimeSpan heartbeatInterval)
+    {
+        Volatile.Write(ref _sessionId, sessionId);
+        _heartbeatInterval = heartbeatInterval;
+        _schedule?.OnOnline();
+        SetState(AgentState.Online, sessionId is null ? null : "session " + sessionId);
+    }
+
+    internal void EnqueueAnswer(MessageType type, string? to, string correlationId, MeshJson payload) =>
+        Outbox.EnqueueReliable(OutboundMessage.Create(type, Time, to, correlationId, payload));
+
+    internal void StartDispatch(CommandContext context, TimeSpan? requestedTimeout)
+    {
+        CancellationToken stopping = _runToken;
+
+        // Off the receive loop: a handler that blocks synchronously must not stall receiving or heartbeats.
+        _ = Task.Run(() => DispatchAndAnswerAsync(context, requestedTimeout, stopping), CancellationToken.None);
+    }
+
+    internal void RaiseEvent(string from, JsonElement payload)
+    {
+        try
+        {
+            EventReceived?.Invoke(this, new MeshEventReceivedEventArgs(from, payload));
+        }
+        catch (Exception ex)
+        {
+            AgentLog.SubscriberFailed(_logger, ex, nameof(EventReceived));
+        }
+    }
+
+    internal void RaiseStream(string from, JsonElement payload)
+    {
+        try
+        {
+            StreamReceived?.Invoke(this, new MeshStreamReceivedEventArgs(from, payload));
+        }
+        catch (Exception ex)
+        {
+            AgentLog.SubscriberFailed(_logger, ex, nameof(StreamReceived));
+        }
+    }
+
+    internal void OnDropped(OutboundMessage message, OutboxDropReason reason)
+    {
+        string name = OutboxDropReasons.GetName(reason);
+        Instruments.Dropped(name);
+        if (message.Type == MessageType.Stream)
+        {
+            // Streams drop by design while offline; at frame rates a warning per chunk would drown the log.
+            AgentLog.StreamChunkDropped(_logger, name);
+        }
+        else
+        {
+            AgentLog.OutboxDropped(_logger, message.Type.ToString(), name);
+        }
+
+        if (message.Type is MessageType.Query or MessageType.Command)
+        {
+            Pending.TryFail(message.Id, new MeshRequestException(name, "The request was dropped from the outbox before it was sent."));
+        }
+    }
+
+    private async Task ConnectLoopAsync(CancellationToken stopping)
+    {
+        ReconnectSchedule schedule = _schedule!;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                SetState(AgentState.Connecting, null);
+                var session = new AgentSession(this, _logger);
+                ConnectionOutcome outcome = await session.RunAsync(stopping).ConfigureAwait(false);
+                if (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (outcome.AuthRejected)
+                {
+                    SetState(AgentState.AuthFailed, outcome.Reason);
+                    if (Options.AuthFailureRetryDelay is not { } retry)
+                    {
+                        AgentLog.AuthFailedStopping(_logger, DeviceId, outcome.Reason);
+                        return;
+                    }
+
+                    AgentLog.AuthFailedRetrying(_logger, DeviceId, outcome.Reason, retry);
+                    await Task.Delay(retry, Time, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                TimeSpan delay = schedule.OnDisconnected(outcome.Error);
+                SetState(AgentState.Disconnected, outcome.Reason);
+                AgentLog.Reconnecting(_logger, DeviceId, schedule.Attempt, delay, outcome.Reason);
+                Instruments.Reconnect();
+                await Task.Delay(delay, Time, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task DispatchAndAnswerAsync(CommandContext context, TimeSpan? requestedTimeout, CancellationToken stopping)
+    {
+        CommandResult result;
+        try
+        {
+            result = await _dispatcher.DispatchAsync(context, requestedTimeout, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Instruments.Command(result.IsSuccess ? "ok" : result.ErrorCode ?? "error");
+        MeshJson payload = result.IsSuccess
+            ? OutboundPayloads.Response(context.Action, result)
+            : OutboundPayloads.Error(result.ErrorCode ?? "error", result.ErrorMessage ?? string.Empty);
+        EnqueueAnswer(result.IsSuccess ? MessageType.Response : MessageType.Error, context.From, context.MessageId, payload);
+    }
+
+    private async Task<MeshReply> RequestAsync(MessageType type, string deviceId, string action, MeshJson parameters, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(action);
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        TimeSpan wait = timeout ?? Options.RequestTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(wait, TimeSpan.Zero, nameof(timeout));
+        string id = MessageId.NewId(Time);
+        TaskCompletionSource<MeshReply> waiter = Pending.Add(id);
+        try
+        {
+            var message = OutboundMessage.Create(type, id, Time, deviceId, OutboundPayloads.Request(action, parameters, (long)wait.TotalMilliseconds));
+            Outbox.EnqueueReliable(message);
+            return await waiter.Task.WaitAsync(wait, Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No answer from '{deviceId}' to '{action}' within {wait.TotalSeconds:0.###} s.");
+        }
+        finally
+        {
+            Pending.Remove(id);
+        }
+    }
+
+    private Task StartBackgroundCapabilities(CancellationToken stopping)
+    {
+        var running = new List<Task>();
+        foreach (IMeshCapability capability in _dispatcher.Capabilities)
+        {
+            if (capability is IMeshBackgroundCapability producer)
+            {
+                running.Add(Task.Run(() => RunProducerAsync(capability.Name, producer, stopping), CancellationToken.None));
+            }
+        }
+
+        return Task.WhenAll(running);
+    }
+
+    private async Task RunProducerAsync(string name, IMeshBackgroundCapability producer, CancellationToken stopping)
+    {
+        try
+        {
+            await producer.RunAsync(this, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception ex)
+        {
+            AgentLog.ProducerFailed(_logger, ex, name);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Meowstik.Agent.Capabilities;
+using Meowstik.Agent.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Meowstik.Agent.Tests.Hosting;
+
+public class MeshAgentServiceCollectionExtensionsTests
+{
+    public sealed class Clock
+    {
+        public string Now() => "12:00";
+    }
+
+    public sealed class ClockCapability : MeshCapability
+    {
+        public ClockCapability(Clock clock)
+            : base("clock")
+        {
+            Handle("time", _ => CommandResult.Ok(w => w.WriteString("now", clock.Now())));
+        }
+    }
+
+    private sealed class Lamp : MeshCapability
+    {
+        public Lamp()
+            : base("lamp")
+        {
+            Handle("power", _ => CommandResult.Ok());
+        }
+    }
+
+    [Fact]
+    public async Task AddMeshAgent_registers_the_agent_its_capabilities_and_one_hosted_service()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<Clock>();
+        services.AddMeshAgent(o =>
+            {
+                o.HubUri = new Uri("ws://127.0.0.1:9/ws/mesh");
+                o.DeviceId = "desk-001";
+                o.Token = "t";
+                o.Capabilities.Add("screen");
+            })
+            .AddCapability<ClockCapability>()
+            .AddCapability(new Lamp())
+            .AddCapability(_ => new Lamp2());
+        services.AddMeshAgent(o => o.DeviceType = "desktop");
+
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        MeshAgent agent = provider.GetRequiredService<MeshAgent>();
+        Assert.Same(agent, provider.GetRequiredService<MeshAgent>());
+        Assert.Equal("desk-001", agent.DeviceId);
+        Assert.Equal(["clock", "lamp", "lamp2", "screen"], agent.AdvertisedCapabilities);
+        Assert.Single(provider.GetServices<IHostedService>().OfType<MeshAgentHostedService>());
+    }
+
+    [Fact]
+    public async Task AddMeshAgent_binds_from_configuration_then_applies_the_callback()
+    {
+        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["HubUri"] = "ws://127.0.0.1:9/ws/mesh",
+            ["DeviceId"] = "pi-007",
+            ["Token"] = "from-config",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddMeshAgent(config, o => o.DeviceName = "Garage Pi");
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        MeshAgent agent = provider.GetRequiredService<MeshAgent>();
+        Assert.Equal("pi-007", agent.DeviceId);
+    }
+
+    [Fact]
+    public async Task Invalid_options_fail_when_the_agent_is_resolved()
+    {
+        var services = new ServiceCollection();
+        services.AddMeshAgent(o => o.DeviceId = "x");
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        ArgumentException error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<MeshAgent>());
+        Assert.Equal("Token", error.ParamName);
+    }
+
+    private sealed class Lamp2 : MeshCapability
+    {
+        public Lamp2()
+            : base("lamp2")
+        {
+            Handle("dim", _ => CommandResult.Ok());
+        }
+    }
+}
