@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -43,7 +44,24 @@ public sealed class TestMeshClient : IAsyncDisposable
         var socket = new ClientWebSocket();
         if (bearer is not null) socket.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
         using var timeout = new CancellationTokenSource(DefaultTimeout);
-        await socket.ConnectAsync(uri, timeout.Token);
+        if (receive)
+        {
+            await socket.ConnectAsync(uri, timeout.Token);
+        }
+        else
+        {
+            // A stuck client: a tiny kernel receive buffer so the hub's side fills up after a few messages.
+            using var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, ct) =>
+                {
+                    var raw = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096, NoDelay = true };
+                    await raw.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(raw, ownsSocket: true);
+                },
+            };
+            await socket.ConnectAsync(uri, new HttpMessageInvoker(handler, disposeHandler: false), timeout.Token);
+        }
         return new TestMeshClient(socket, receive);
     }
 
