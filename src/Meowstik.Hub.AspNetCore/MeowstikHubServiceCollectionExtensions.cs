@@ -66,7 +66,8 @@ public static class MeowstikHubServiceCollectionExtensions
             sp.GetRequiredService<IMeshBackplane>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>(),
-            sp.GetService<IMeterFactory>()));
+            sp.GetService<IMeterFactory>(),
+            sp.GetService<CatchPhraseRegistry>()));
         services.AddHostedService<MeshHubLifetime>();
         return services;
     }

@@ -51,6 +51,7 @@ public sealed partial class MeshHub : IAsyncDisposable
     /// <param name="timeProvider">The clock for every deadline; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="loggerFactory">Logging; silent when null.</param>
     /// <param name="meterFactory">Creates the <c>Meowstik.Hub</c> meter; a standalone meter when null.</param>
+    /// <param name="catchPhrases">Family catch phrases (<see cref="ExchangeCatchPhraseAsync"/>); none when null.</param>
     public MeshHub(
         AuthManager auth,
         MeshHubOptions? options = null,
@@ -59,8 +60,9 @@ public sealed partial class MeshHub : IAsyncDisposable
         IMeshBackplane? backplane = null,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
-        : this(auth, options, audit, state, backplane, timeProvider, loggerFactory, meterFactory, ownedResources: null)
+        IMeterFactory? meterFactory = null,
+        CatchPhraseRegistry? catchPhrases = null)
+        : this(auth, options, audit, state, backplane, timeProvider, loggerFactory, meterFactory, catchPhrases, ownedResources: null)
     {
     }
 
@@ -73,6 +75,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         TimeProvider? timeProvider,
         ILoggerFactory? loggerFactory,
         IMeterFactory? meterFactory,
+        CatchPhraseRegistry? catchPhrases,
         IAsyncDisposable? ownedResources)
     {
         ArgumentNullException.ThrowIfNull(auth);
@@ -80,6 +83,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         Options.Validate();
         Auth = auth;
         Audit = audit;
+        CatchPhrases = catchPhrases;
         State = state ?? new InMemoryStateStore();
         Backplane = backplane ?? NullBackplane.Instance;
         Time = timeProvider ?? TimeProvider.System;
@@ -104,6 +108,9 @@ public sealed partial class MeshHub : IAsyncDisposable
 
     /// <summary>The auth manager (tokens, roles, revocation).</summary>
     public AuthManager Auth { get; }
+
+    /// <summary>Family catch phrases, when configured.</summary>
+    public CatchPhraseRegistry? CatchPhrases { get; }
 
     /// <summary>The audit sink, when one was given.</summary>
     public IAuditSink? Audit { get; }
@@ -179,7 +186,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         options ??= new MeshHubOptions();
         options.Validate();
         EmbeddedStores stores = await EmbeddedStores.OpenAsync(options, timeProvider, loggerFactory, meterFactory, cancellationToken).ConfigureAwait(false);
-        return new MeshHub(stores.Auth, options, stores.Audit, null, null, timeProvider, loggerFactory, meterFactory, stores);
+        return new MeshHub(stores.Auth, options, stores.Audit, null, null, timeProvider, loggerFactory, meterFactory, stores.CatchPhrases, stores);
     }
 
     /// <summary>
@@ -289,6 +296,19 @@ public sealed partial class MeshHub : IAsyncDisposable
     public Task<IReadOnlyList<string>> RevokeDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
         Auth.RevokeDeviceAsync(deviceId, cancellationToken);
 
+    /// <summary>Registers (or replaces) a family member's catch phrase (stored as a PBKDF2 hash) and the devices it unlocks.</summary>
+    /// <exception cref="InvalidOperationException">No catch-phrase registry is configured, or another member uses this phrase.</exception>
+    public Task RegisterCatchPhraseAsync(string member, string phrase, IEnumerable<string> permittedDevices, CancellationToken cancellationToken = default) =>
+        RequireCatchPhrases().RegisterAsync(member, phrase, permittedDevices, cancellationToken);
+
+    /// <summary>
+    /// Exchanges a presented catch phrase for a short-lived family token limited to that member's devices. Failures are
+    /// rate-limited per <paramref name="source"/> and audited.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No catch-phrase registry is configured.</exception>
+    public Task<CatchPhraseExchangeResult> ExchangeCatchPhraseAsync(string? phrase, string source, CancellationToken cancellationToken = default) =>
+        RequireCatchPhrases().ExchangeAsync(phrase, source, cancellationToken);
+
     /// <summary>Lists tokens (never secrets).</summary>
     public Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default) =>
         Auth.ListTokensAsync(cancellationToken);
@@ -383,6 +403,9 @@ public sealed partial class MeshHub : IAsyncDisposable
 
     private static ReadOnlyMemory<byte> ToUtf8(JsonElement? element) =>
         element is { ValueKind: not JsonValueKind.Undefined } value ? JsonBytes.From(value) : ReadOnlyMemory<byte>.Empty;
+
+    private CatchPhraseRegistry RequireCatchPhrases() =>
+        CatchPhrases ?? throw new InvalidOperationException("This hub has no catch-phrase registry (pass one to the constructor, or use CreateAsync / AddMeowstikHub).");
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
