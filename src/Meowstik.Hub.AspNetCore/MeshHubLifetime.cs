@@ -7,9 +7,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Loads the token cache at start-up, reloads it every <see cref="MeshHubOptions.TokenRefreshInterval"/> (tokens issued or
-/// revoked by another process), and closes every mesh connection (1001) when the host stops.
+/// revoked by another process), and closes every mesh connection (1001) as soon as the host begins stopping — before Kestrel
+/// waits for requests to drain, which an open WebSocket never would.
 /// </summary>
-internal sealed partial class MeshHubLifetime(MeshHub hub, AuthManager auth, TimeProvider time, ILogger<MeshHubLifetime> logger) : IHostedService
+internal sealed partial class MeshHubLifetime(
+    MeshHub hub, AuthManager auth, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<MeshHubLifetime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _refresh = Task.CompletedTask;
@@ -17,6 +19,7 @@ internal sealed partial class MeshHubLifetime(MeshHub hub, AuthManager auth, Tim
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await auth.LoadAsync(cancellationToken).ConfigureAwait(false);
+        lifetime.ApplicationStopping.Register(static h => ((MeshHub)h!).StopAsync(), hub);
         TimeSpan interval = hub.Options.TokenRefreshInterval;
         if (interval > TimeSpan.Zero) _refresh = RefreshAsync(interval, _stopping.Token);
     }

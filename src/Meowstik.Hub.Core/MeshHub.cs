@@ -40,6 +40,7 @@ public sealed partial class MeshHub : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly IAsyncDisposable? _ownedResources;
     private TaskCompletionSource? _drained;
+    private Task? _stopTask;
     private int _disposed;
 
     /// <summary>Creates a hub over an auth manager and optional components (each with an embedded default).</summary>
@@ -201,7 +202,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         bool accepted;
         lock (_connectionsLock)
         {
-            accepted = Volatile.Read(ref _disposed) == 0 && _connections.Count < Options.MaxConnections;
+            accepted = _stopTask is null && _connections.Count < Options.MaxConnections;
             if (accepted) _connections.Add(connection);
         }
         if (!accepted)
@@ -313,30 +314,43 @@ public sealed partial class MeshHub : IAsyncDisposable
     public Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default) =>
         Auth.ListTokensAsync(cancellationToken);
 
-    /// <summary>Closes every connection (1001), waits for them to finish (bounded by twice the close timeout), and releases owned stores.</summary>
+    /// <summary>
+    /// Stops accepting connections, closes every open one with 1001 and waits for them to finish (bounded by twice the close
+    /// timeout). Hosts call it when shutdown begins, before the transport waits for requests to drain. Idempotent.
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (_connectionsLock)
+        {
+            if (_stopTask is not null) return _stopTask;
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_connections.Count == 0) _drained.TrySetResult();
+            _stopTask = StopCoreAsync(_drained.Task);
+            return _stopTask;
+        }
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>), then releases the timer, metrics and owned stores.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Auth.TokenRevoked -= OnTokenRevoked;
-        Task drained;
-        lock (_connectionsLock)
-        {
-            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_connections.Count == 0) _drained.TrySetResult();
-            drained = _drained.Task;
-        }
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await drained.WaitAsync(Options.CloseTimeout * 2).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
         Events.CompleteAll();
         Streams.CompleteAll();
         Wheel.Dispose();
         Metrics.Dispose();
-        _stopping.Dispose();
         if (Audit is not null)
         {
             await Audit.FlushAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
         if (_ownedResources is not null) await _ownedResources.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task StopCoreAsync(Task drained)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await drained.WaitAsync(Options.CloseTimeout * 2).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
     }
 
     internal void OnConnectionEnded(MeshConnection connection)

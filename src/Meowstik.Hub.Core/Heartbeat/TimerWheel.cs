@@ -6,7 +6,8 @@ namespace Meowstik.Hub.Heartbeat;
 /// One timer for every deadline in the hub (registration, heartbeat, request timeouts): a hashed timer wheel of
 /// fixed slots driven by a single periodic <see cref="TimeProvider"/> timer. Scheduling and cancelling are O(1) and
 /// allocation-free; each tick visits only the slots that came due. Entries further out than one revolution stay in
-/// their slot and are skipped until their round comes.
+/// their slot and are skipped until their round comes. An entry fires at the first timer tick at or after its deadline
+/// (at most one resolution late, never early).
 /// </summary>
 internal sealed partial class TimerWheel : IDisposable
 {
@@ -83,20 +84,10 @@ internal sealed partial class TimerWheel : IDisposable
                 long from = _processedTick + 1;
                 // After a long pause every slot is due at most once.
                 if (nowTick - from >= SlotCount) from = nowTick - SlotCount + 1;
-                for (long tick = from; tick <= nowTick; tick++)
-                {
-                    TimerWheelEntry? entry = _slots[(int)(tick & SlotMask)];
-                    while (entry is not null)
-                    {
-                        TimerWheelEntry? next = entry.Next;
-                        if (entry.DueTimestamp <= now)
-                        {
-                            Unlink(entry);
-                            _expired.Add(entry);
-                        }
-                        entry = next;
-                    }
-                }
+                for (long tick = from; tick <= nowTick; tick++) CollectDue(tick, now);
+                // Deadlines between the last whole tick and now sit in the next slot (rounded up): take those too,
+                // so an entry fires at the first timer tick at or after its deadline.
+                CollectDue(nowTick + 1, now);
                 if (nowTick > _processedTick) _processedTick = nowTick;
             }
 
@@ -120,6 +111,22 @@ internal sealed partial class TimerWheel : IDisposable
     }
 
     public void Dispose() => _timer.Dispose();
+
+    // Caller holds the lock.
+    private void CollectDue(long tick, long now)
+    {
+        TimerWheelEntry? entry = _slots[(int)(tick & SlotMask)];
+        while (entry is not null)
+        {
+            TimerWheelEntry? next = entry.Next;
+            if (entry.DueTimestamp <= now)
+            {
+                Unlink(entry);
+                _expired.Add(entry);
+            }
+            entry = next;
+        }
+    }
 
     private void Unlink(TimerWheelEntry entry)
     {
