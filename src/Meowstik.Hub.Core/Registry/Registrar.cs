@@ -68,8 +68,13 @@ internal sealed partial class Registrar
     public void OnDisconnected(MeshConnection connection)
     {
         _hub.Streams.RemoveSubscriber(connection);
-        if (connection.Identity is null || connection.DeviceId.Length == 0) return;
+        if (connection.Identity is not { } identity || connection.DeviceId.Length == 0) return;
         bool removed = _hub.Registry.Remove(connection.DeviceId, connection);
+        if (removed && identity.Role is MeshRole.Family or MeshRole.Guest)
+        {
+            // A client id is held only while connected (the same person may take it again; nobody else can meanwhile).
+            _owners.TryRemove(new KeyValuePair<string, string>(connection.DeviceId, OwnerOf(identity)));
+        }
         FailRequestsTo(connection);
         if (!removed || connection.WasReplaced) return;
         DateTimeOffset now = _hub.Time.GetUtcNow();
@@ -160,7 +165,7 @@ internal sealed partial class Registrar
                 return true;
             default:
                 deviceId = request.From ?? identity.Role.ToString().ToLowerInvariant() + "-" + connection.SessionId[5..13];
-                string owner = identity.Role.ToString().ToLowerInvariant() + ":" + identity.Subject;
+                string owner = OwnerOf(identity);
                 string existing = _owners.GetOrAdd(deviceId, owner);
                 if (existing != owner)
                 {
@@ -197,6 +202,8 @@ internal sealed partial class Registrar
             _hub.Router.FailRequest(request, MeshErrorCodes.DeviceOffline, "The device disconnected before answering.", DropReason.DeviceOffline);
         }
     }
+
+    private static string OwnerOf(MeshIdentity identity) => identity.Role.ToString().ToLowerInvariant() + ":" + identity.Subject;
 
     private static string? IdString(RegistrationRequest request) =>
         request.MessageId.Length == 0 ? null : System.Text.Encoding.UTF8.GetString(request.MessageId);

@@ -341,7 +341,7 @@ internal sealed partial class MessageRouter
             return;
         }
         _hub.State.SetHeartbeat(sender.DeviceId, envelope.Payload, now);
-        _hub.Metrics.RoutingLatency(start);
+        Delivered(sender, MessageType.Heartbeat, id, DeviceId.Hub, envelope.Length, start);
         if (!_hub.Options.EchoHeartbeats) return;
         OutboundMessage reply = OutboundMessage.Rent();
         Utf8JsonWriter json = HubMessageEncoder.Begin(reply, MessageType.Heartbeat, sender.DeviceIdUtf8, id, now);
