@@ -274,15 +274,21 @@ internal sealed partial class StreamManager
             case EnqueueResult.Queued:
                 return true;
             case EnqueueResult.Superseded:
-                _hub.Metrics.Dropped(DropReason.VideoSuperseded);
+                Dropped(recipient, DropReason.VideoSuperseded);
                 return true;
             case EnqueueResult.Full:
-                _hub.Metrics.Dropped(DropReason.StreamOverflow);
+                Dropped(recipient, DropReason.StreamOverflow);
                 return false;
             default:
-                _hub.Metrics.Dropped(DropReason.ConnectionClosed);
+                Dropped(recipient, DropReason.ConnectionClosed);
                 return false;
         }
+    }
+
+    private void Dropped(MeshConnection recipient, DropReason reason)
+    {
+        _hub.Metrics.Dropped(reason);
+        Log.StreamDrop(_hub.Logger, recipient.DeviceId, reason.ToName());
     }
 
     private void CountGap(string deviceId, ref Source? source, ReadOnlySpan<byte> streamType, long index)
@@ -435,5 +441,8 @@ internal sealed partial class StreamManager
     {
         [LoggerMessage(400, LogLevel.Debug, "{DeviceId} {StreamType}: {Missing} chunk(s) missing before index {Index}")]
         public static partial void Gap(ILogger logger, string deviceId, string streamType, long missing, long index);
+
+        [LoggerMessage(401, LogLevel.Debug, "Stream chunk for {DeviceId} dropped: {Reason}")]
+        public static partial void StreamDrop(ILogger logger, string deviceId, string reason);
     }
 }

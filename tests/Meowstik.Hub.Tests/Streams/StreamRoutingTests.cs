@@ -73,6 +73,42 @@ public sealed class StreamRoutingTests
     }
 
     [Fact]
+    public async Task Large_frames_spanning_many_receive_segments_are_stamped_and_converted_intact()
+    {
+        await using HubTestHost host = await HubTestHost.StartAsync();
+        IssuedToken cameraToken = await host.IssueDeviceTokenAsync("camera-001");
+        await using TestMeshClient camera = await host.ConnectAsync(cameraToken.Secret);
+        await camera.RegisterAsync("camera-001", ["front_camera"], features: ["binary_streams"]);
+        await using TestMeshClient jsonViewer = await host.ConnectUserAsync(MeshRole.Creator, "tablet-json");
+        IssuedToken binaryToken = await host.IssueTokenAsync(MeshRole.Creator, "tablet-binary");
+        await using TestMeshClient binaryViewer = await host.ConnectAsync(binaryToken.Secret);
+        await binaryViewer.RegisterAsync("tablet-binary", [], features: ["binary_streams"]);
+        foreach (TestMeshClient viewer in new[] { jsonViewer, binaryViewer })
+        {
+            await viewer.SendAsync("""{"id":"sub","type":"command","to":"hub","payload":{"action":"subscribe_stream","params":{"device_id":"camera-001","stream_type":"video"}}}""");
+            await viewer.ReceiveAsync(m => m.Str("correlation_id") == "sub");
+        }
+
+        byte[] frame = new byte[200_000];
+        new Random(42).NextBytes(frame);
+        var output = new Meowstik.Protocol.Framing.PooledBufferWriter();
+        // No from, id or timestamp: the hub rebuilds the header in front of the 200 KB body.
+        BinaryStreamFrame.Write(output, """{"type":"stream","payload":{"stream_type":"video","codec":"jpeg","frame_index":7}}"""u8, frame);
+        await camera.SendRawAsync(output.WrittenMemory.ToArray(), WebSocketMessageType.Binary);
+
+        byte[] binary = await binaryViewer.ReceiveBinaryAsync();
+        Assert.True(BinaryStreamFrame.TryRead(binary, out BinaryStreamFrame parsed, out _));
+        Assert.True(parsed.Header.From.ValueEquals("camera-001"u8));
+        Assert.True(parsed.Header.Id.IsPresent && parsed.Header.Timestamp.IsPresent);
+        Assert.True(parsed.TryGetContiguousData(out ReadOnlySpan<byte> data));
+        Assert.True(data.SequenceEqual(frame));
+
+        JsonElement json = await jsonViewer.ReceiveTypeAsync("stream");
+        Assert.Equal("camera-001", json.Str("from"));
+        Assert.Equal(frame, Convert.FromBase64String(json.Payload().Str("data")!));
+    }
+
+    [Fact]
     public async Task Index_gaps_are_counted_per_stream()
     {
         await using HubTestHost host = await HubTestHost.StartAsync();
