@@ -276,6 +276,13 @@ internal sealed partial class MessageRouter
         string reason = decision.Reason.ToCode();
         string to = target.IsEmpty ? DeviceId.Hub : target.ToString();
         _hub.Audit?.TryWrite(AuditRecord.ForAuth(_hub.Time.GetUtcNow(), "authorize", sender.DeviceId, to, AuditOutcome.Denied, reason, MessageTypes.GetName(type)));
+        if (decision.Reason is DenialReason.TokenExpired or DenialReason.TokenRevoked)
+        {
+            // The identity itself is no longer valid: nothing it sends will pass, so end the session.
+            Reject(sender, type, id, to, size, DropReason.Unauthorized, MeshErrorCodes.Unauthorized, "The token is no longer valid: " + reason + ".");
+            sender.Close(decision.Reason == DenialReason.TokenRevoked ? MeshCloseCodes.TokenRevoked : MeshCloseCodes.AuthFailed, reason, drain: true);
+            return;
+        }
         Reject(sender, type, id, to, size, DropReason.Forbidden, MeshErrorCodes.Forbidden, "Not allowed: " + reason + ".", null);
     }
 

@@ -91,6 +91,36 @@ public sealed class RoleTests
     }
 
     [Fact]
+    public async Task A_token_that_expires_while_connected_ends_the_session_at_its_next_message()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using HubTestHost host = await HubTestHost.StartAsync(time: time);
+        await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
+        IssuedToken shortLived = await host.Hub.IssueTokenAsync(new TokenIssueRequest
+        {
+            Role = MeshRole.Creator, Subject = "visitor", Lifetime = TimeSpan.FromMinutes(5),
+        });
+        await using TestMeshClient creator = await host.ConnectAsync(shortLived.Secret);
+        await creator.RegisterAsync("visitor-phone", []);
+
+        // Keep both connections alive (heartbeats) while the clock passes the token's expiry.
+        for (int i = 0; i < 6; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            foreach (TestMeshClient client in new[] { tv, creator })
+            {
+                await client.SendAsync("""{"type":"heartbeat"}""");
+                await client.ReceiveTypeAsync("heartbeat");
+            }
+        }
+        await creator.SendAsync("""{"id":"late","type":"command","to":"tv-001","payload":{"action":"power"}}""");
+        JsonElement error = await creator.ReceiveAsync(m => m.Str("correlation_id") == "late");
+        Assert.Equal("unauthorized", error.ErrorCode());
+        Assert.Equal(4001, (int)(await creator.WaitClosedAsync())!);
+        Assert.True(await tv.NothingMatchingAsync(m => m.Type() == "command", TimeSpan.FromMilliseconds(100)));
+    }
+
+    [Fact]
     public async Task Revoking_a_token_closes_the_live_connection_with_4004()
     {
         await using HubTestHost host = await HubTestHost.StartAsync();
