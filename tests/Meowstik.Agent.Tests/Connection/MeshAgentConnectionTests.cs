@@ -251,10 +251,17 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         MeshAgentOptions options = Options();
         options.AuthFailureRetryDelay = TimeSpan.FromMilliseconds(300);
         await using var agent = new MeshAgent(options, [new CarCapability()], _logs);
+        var started = System.Diagnostics.Stopwatch.StartNew();
         (Task run, CancellationTokenSource stop) = await Start(agent);
-        await Task.Delay(1000);
-        int attempts = _hub.UpgradeAttempts;
-        Assert.InRange(attempts, 2, 5);
+        while (_hub.UpgradeAttempts < 3)
+        {
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), "the agent stopped retrying");
+            await Task.Delay(20);
+        }
+
+        // Three attempts need at least two full retry delays: paced, not a hot loop.
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(600), $"3 attempts within {started.ElapsedMilliseconds} ms");
+        await agent.WaitForStateAsync(AgentState.AuthFailed).WaitAsync(TimeSpan.FromSeconds(5));
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
     }
