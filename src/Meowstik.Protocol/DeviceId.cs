@@ -43,6 +43,14 @@ public static class DeviceId
     /// <summary>True when <paramref name="id"/> names one of the reserved targets (<c>hub</c>, <c>broadcast</c>).</summary>
     public static bool IsReserved(ReadOnlySpan<char> id) => id.SequenceEqual(Hub) || id.SequenceEqual(Broadcast);
 
-    private static bool IsAllowed(byte b) =>
-        (uint)(b - 'a') <= 'z' - 'a' || (uint)(b - 'A') <= 'Z' - 'A' || (uint)(b - '0') <= 9 || b is (byte)'.' or (byte)'_' or (byte)'-';
+    private static bool IsAllowed(byte b) => b < 128 && AllowedAscii[b] != 0;
+
+    // 1 for [A-Za-z0-9._-], indexed by ASCII code.
+    private static ReadOnlySpan<byte> AllowedAscii =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    ];
 }

@@ -57,15 +57,9 @@ public static partial class EnvelopeReader
         if (!Validate(ref fields, requireStreamData, out _)) return false;
 
         envelope = new MeshEnvelope(
-            fields.Type,
-            Slice(s, default, false, fields.Id),
-            Slice(s, default, false, fields.From),
-            Slice(s, default, false, fields.To),
-            Slice(s, default, false, fields.CorrelationId),
-            Slice(s, default, false, fields.Timestamp),
-            fields.HasTimestampValue ? fields.TimestampValue : null,
-            Slice(s, default, false, fields.Payload),
-            s.Length);
+            fields.Type, s, default, false,
+            fields.Id, fields.From, fields.To, fields.CorrelationId, fields.Timestamp, fields.Payload,
+            fields.TimestampValue, fields.HasTimestampValue, s.Length);
         return true;
     }
 

@@ -18,8 +18,17 @@ namespace Meowstik.Protocol;
 public static partial class EnvelopeReader
 {
     /// <summary>Decodes a message held in one contiguous buffer.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
-        TryReadCore(utf8, default, false, out envelope, out error, limits ?? ProtocolLimits.Default, requireStreamData: true);
+    public static bool TryRead(ReadOnlySpan<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null)
+    {
+        limits ??= ProtocolLimits.Default;
+        // The fast path first, outside TryReadCore, whose frame (a Utf8JsonReader and more) is costly to set up.
+        if (utf8.Length <= limits.MaxMessageBytes && System.Text.Unicode.Utf8.IsValid(utf8) && TryReadFast(utf8, limits, requireStreamData: true, out envelope))
+        {
+            error = default;
+            return true;
+        }
+        return TryReadCore(utf8, default, false, out envelope, out error, limits, requireStreamData: true);
+    }
 
     /// <summary>Decodes a message held in a (possibly multi-segment) sequence, e.g. straight from a <c>PipeReader</c>.</summary>
     public static bool TryRead(scoped in ReadOnlySequence<byte> utf8, out MeshEnvelope envelope, out ProtocolError error, ProtocolLimits? limits = null) =>
@@ -109,15 +118,9 @@ public static partial class EnvelopeReader
         if (!Validate(ref fields, requireStreamData, out error)) return false;
 
         envelope = new MeshEnvelope(
-            fields.Type,
-            Slice(span, sequence, isSequence, fields.Id),
-            Slice(span, sequence, isSequence, fields.From),
-            Slice(span, sequence, isSequence, fields.To),
-            Slice(span, sequence, isSequence, fields.CorrelationId),
-            Slice(span, sequence, isSequence, fields.Timestamp),
-            fields.HasTimestampValue ? fields.TimestampValue : null,
-            Slice(span, sequence, isSequence, fields.Payload),
-            length);
+            fields.Type, span, sequence, isSequence,
+            fields.Id, fields.From, fields.To, fields.CorrelationId, fields.Timestamp, fields.Payload,
+            fields.TimestampValue, fields.HasTimestampValue, length);
         error = default;
         return true;
     }
@@ -190,10 +193,10 @@ public static partial class EnvelopeReader
                 return true;
             case EnvelopeField.Payload:
                 if (reader.TokenType != JsonTokenType.StartObject) return Invalid(ref reader, "payload", out error);
-                fields.Payload.Start = reader.TokenStartIndex;
+                fields.Payload.Start = (int)reader.TokenStartIndex;
                 fields.Payload.Type = JsonTokenType.StartObject;
                 if (!ScanPayload(ref reader, ref fields, limits, out error)) return false;
-                fields.Payload.Length = reader.BytesConsumed - fields.Payload.Start;
+                fields.Payload.Length = (int)(reader.BytesConsumed - fields.Payload.Start);
                 return true;
             default:
                 return true;
@@ -373,8 +376,8 @@ public static partial class EnvelopeReader
     {
         var range = new FieldRange
         {
-            Start = reader.TokenStartIndex,
-            Length = reader.BytesConsumed - reader.TokenStartIndex,
+            Start = (int)reader.TokenStartIndex,
+            Length = (int)(reader.BytesConsumed - reader.TokenStartIndex),
             Type = JsonTokenType.String,
             Escaped = reader.ValueIsEscaped,
         };
@@ -386,14 +389,6 @@ public static partial class EnvelopeReader
             case EnvelopeField.CorrelationId: fields.CorrelationId = range; break;
             case EnvelopeField.Timestamp: fields.Timestamp = range; break;
         }
-    }
-
-    private static Utf8JsonSlice Slice(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool isSequence, scoped in FieldRange range)
-    {
-        if (range.Type == JsonTokenType.None) return default;
-        return isSequence
-            ? new Utf8JsonSlice(sequence.Slice(range.Start, range.Length), range.Type, range.Escaped)
-            : new Utf8JsonSlice(span.Slice((int)range.Start, (int)range.Length), range.Type, range.Escaped);
     }
 
     private static int ValueLength(ref Utf8JsonReader reader) =>
@@ -502,10 +497,11 @@ public static partial class EnvelopeReader
         private long _first;
     }
 
-    private struct FieldRange
+    /// <summary>Where a field's raw value lies in the message (messages are at most int.MaxValue bytes).</summary>
+    internal struct FieldRange
     {
-        public long Start;
-        public long Length;
+        public int Start;
+        public int Length;
         public JsonTokenType Type;
         public bool Escaped;
     }

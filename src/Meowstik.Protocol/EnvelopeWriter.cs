@@ -33,6 +33,7 @@ public sealed class EnvelopeWriter
     private readonly byte[] _lastId = new byte[Math.Max(MessageId.MaxLength, 256)];
     private int _lastIdLength;
     private bool _open;
+    private IBufferWriter<byte>? _output;
 
     /// <summary>Creates a writer. <paramref name="time"/> supplies generated ids and timestamps (default: system clock).</summary>
     public EnvelopeWriter(TimeProvider? time = null)
@@ -48,62 +49,103 @@ public sealed class EnvelopeWriter
     /// <exception cref="ArgumentException">The type is <see cref="MessageType.Unknown"/>, or <c>from</c>/<c>to</c> is not a valid device id.</exception>
     public void Write(IBufferWriter<byte> output, scoped in EnvelopeHeader header, ReadOnlySpan<byte> rawPayloadJson)
     {
-        Utf8JsonWriter json = BeginHeader(output, header);
-        if (!rawPayloadJson.IsEmpty)
-        {
-            json.WritePropertyName("payload"u8);
-            json.WriteRawValue(rawPayloadJson, skipInputValidation: true);
-        }
-        _open = true;
-        EndEnvelope();
+        ArgumentNullException.ThrowIfNull(output);
+        _open = false;
+        WriteHeader(output, header, withPayload: !rawPayloadJson.IsEmpty);
+        Span<byte> span = output.GetSpan(rawPayloadJson.Length + 1);
+        rawPayloadJson.CopyTo(span);
+        span[rawPayloadJson.Length] = (byte)'}';
+        output.Advance(rawPayloadJson.Length + 1);
     }
 
     /// <summary>Writes the header and the <c>payload</c> property name; write the payload value, then call <see cref="EndEnvelope"/>.</summary>
     public Utf8JsonWriter BeginEnvelope(IBufferWriter<byte> output, scoped in EnvelopeHeader header)
     {
-        Utf8JsonWriter json = BeginHeader(output, header);
-        json.WritePropertyName("payload"u8);
+        ArgumentNullException.ThrowIfNull(output);
+        WriteHeader(output, header, withPayload: true);
+        // The payload is the writer's one root value; the header before it and the brace after it are written raw.
+        _json.Reset(output);
+        _output = output;
         _open = true;
-        return json;
+        return _json;
     }
 
     /// <summary>Closes the message begun by <see cref="BeginEnvelope"/> and flushes it to the output.</summary>
     public void EndEnvelope()
     {
-        if (!_open) throw new InvalidOperationException("No envelope is open.");
+        if (!_open || _output is null) throw new InvalidOperationException("No envelope is open.");
         _open = false;
-        _json.WriteEndObject();
         _json.Flush();
+        _output.GetSpan(1)[0] = (byte)'}';
+        _output.Advance(1);
+        _output = null;
     }
 
-    private Utf8JsonWriter BeginHeader(IBufferWriter<byte> output, scoped in EnvelopeHeader header)
+    // The header is written as raw bytes: the names and the type are constants, device ids never need escaping
+    // (they are validated), and ids are escaped only when they contain something JSON must escape.
+    private void WriteHeader(IBufferWriter<byte> output, scoped in EnvelopeHeader header, bool withPayload)
     {
         if (header.Type == MessageType.Unknown) throw new ArgumentException("The message type is required.", nameof(header));
         // A message with a bad device id would be rejected by every peer: fail at the source instead.
         if (!header.From.IsEmpty && !DeviceId.IsValid(header.From)) throw new ArgumentException("From is not a valid device id (1-64 of [A-Za-z0-9._-]).", nameof(header));
         if (!header.To.IsEmpty && !DeviceId.IsValid(header.To)) throw new ArgumentException("To is not a valid device id (1-64 of [A-Za-z0-9._-]).", nameof(header));
-        _json.Reset(output);
         _open = false;
-        _json.WriteStartObject();
 
         DateTimeOffset now = header.Timestamp ?? _time.GetUtcNow();
-        if (header.Id.IsEmpty)
+        ReadOnlySpan<byte> id = header.Id;
+        if (id.IsEmpty)
         {
             _lastIdLength = MessageId.Write(_lastId, now.ToUnixTimeMilliseconds());
+            id = LastId;
         }
         else
         {
-            _lastIdLength = Math.Min(header.Id.Length, _lastId.Length);
-            header.Id[.._lastIdLength].CopyTo(_lastId);
+            _lastIdLength = Math.Min(id.Length, _lastId.Length);
+            id[.._lastIdLength].CopyTo(_lastId);
         }
-        _json.WriteString("id"u8, header.Id.IsEmpty ? LastId : header.Id);
-        _json.WriteString("type"u8, MessageTypes.GetUtf8Name(header.Type));
-        if (!header.From.IsEmpty) _json.WriteString("from"u8, header.From);
-        if (!header.To.IsEmpty) _json.WriteString("to"u8, header.To);
-        if (!header.CorrelationId.IsEmpty) _json.WriteString("correlation_id"u8, header.CorrelationId);
-        Span<byte> timestamp = stackalloc byte[Iso8601Timestamp.Length];
-        Iso8601Timestamp.Write(timestamp, now);
-        _json.WriteString("timestamp"u8, timestamp);
-        return _json;
+
+        ReadOnlySpan<byte> type = MessageTypes.GetUtf8Name(header.Type);
+        int size = 96 + type.Length + header.From.Length + header.To.Length + Iso8601Timestamp.Length
+            + EscapedBound(id) + EscapedBound(header.CorrelationId);
+        Span<byte> span = output.GetSpan(size);
+        int p = Put(span, 0, "{\"id\":\""u8);
+        p = PutEscaped(span, p, id);
+        p = Put(span, p, "\",\"type\":\""u8);
+        p = Put(span, p, type);
+        if (!header.From.IsEmpty)
+        {
+            p = Put(span, p, "\",\"from\":\""u8);
+            p = Put(span, p, header.From);
+        }
+        if (!header.To.IsEmpty)
+        {
+            p = Put(span, p, "\",\"to\":\""u8);
+            p = Put(span, p, header.To);
+        }
+        if (!header.CorrelationId.IsEmpty)
+        {
+            p = Put(span, p, "\",\"correlation_id\":\""u8);
+            p = PutEscaped(span, p, header.CorrelationId);
+        }
+        p = Put(span, p, "\",\"timestamp\":\""u8);
+        p += Iso8601Timestamp.Write(span[p..], now);
+        p = Put(span, p, withPayload ? "\",\"payload\":"u8 : "\""u8);
+        output.Advance(p);
+    }
+
+    private static int EscapedBound(ReadOnlySpan<byte> value) => value.Length * 6;
+
+    private static int Put(Span<byte> span, int p, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(span[p..]);
+        return p + bytes.Length;
+    }
+
+    private static int PutEscaped(Span<byte> span, int p, ReadOnlySpan<byte> value)
+    {
+        if (s_options.Encoder!.FindFirstCharacterToEncodeUtf8(value) < 0) return Put(span, p, value);
+        OperationStatus status = s_options.Encoder.EncodeUtf8(value, span[p..], out _, out int written);
+        if (status != OperationStatus.Done) throw new ArgumentException("An id is not valid UTF-8.");
+        return p + written;
     }
 }

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Meowstik.Protocol;
 
@@ -15,7 +18,15 @@ internal static class JsonScan
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, (byte)'"', (byte)'\\']);
 
     /// <summary>Skips JSON white space (space, tab, LF, CR).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int SkipWhiteSpace(ReadOnlySpan<byte> s, int i)
+    {
+        // Compact JSON has no white space between tokens: answer that case without a call.
+        if ((uint)i < (uint)s.Length && s[i] > (byte)' ') return i;
+        return SkipWhiteSpaceSlow(s, i);
+    }
+
+    private static int SkipWhiteSpaceSlow(ReadOnlySpan<byte> s, int i)
     {
         while ((uint)i < (uint)s.Length)
         {
@@ -33,10 +44,8 @@ internal static class JsonScan
         int p = i + 1;
         while (true)
         {
-            if ((uint)p >= (uint)s.Length) return -1;
-            int k = s[p..].IndexOfAny(s_stringStops);
-            if (k < 0) return -1;
-            p += k;
+            p = FindStringStop(s, p);
+            if (p < 0) return -1;
             byte b = s[p];
             if (b == (byte)'"') return p + 1;
             if (b != (byte)'\\') return -1; // a raw control character
@@ -61,6 +70,38 @@ internal static class JsonScan
                 p += 6;
             }
         }
+    }
+
+    // The index of the next quote, backslash or control character at or after p, or -1.
+    // Short strings (names, ids) are searched 16 bytes at a time; long ones (base64 data) with SearchValues' wider vectors.
+    private static int FindStringStop(ReadOnlySpan<byte> s, int p)
+    {
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref byte start = ref MemoryMarshal.GetReference(s);
+            Vector128<byte> quote = Vector128.Create((byte)'"');
+            Vector128<byte> backslash = Vector128.Create((byte)'\\');
+            Vector128<byte> space = Vector128.Create((byte)' ');
+            int vectorEnd = Math.Min(s.Length - 16, p + 64);
+            for (; p <= vectorEnd; p += 16)
+            {
+                Vector128<byte> block = Vector128.LoadUnsafe(ref start, (nuint)p);
+                Vector128<byte> stops = Vector128.Equals(block, quote) | Vector128.Equals(block, backslash) | Vector128.LessThan(block, space);
+                uint mask = stops.ExtractMostSignificantBits();
+                if (mask != 0) return p + BitOperations.TrailingZeroCount(mask);
+            }
+            if (p + 16 <= s.Length)
+            {
+                int k = s[p..].IndexOfAny(s_stringStops);
+                return k < 0 ? -1 : p + k;
+            }
+        }
+        for (; p < s.Length; p++)
+        {
+            byte c = s[p];
+            if (c == (byte)'"' || c == (byte)'\\' || c < 0x20) return p;
+        }
+        return -1;
     }
 
     /// <summary>Scans a number at <paramref name="i"/>: <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>.</summary>

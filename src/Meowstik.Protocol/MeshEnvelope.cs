@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Meowstik.Protocol;
@@ -7,27 +8,43 @@ namespace Meowstik.Protocol;
 /// (no strings are created) and the payload is a validated raw JSON slice to be parsed lazily.
 /// Produced by <see cref="EnvelopeReader"/>; valid only while the input buffer is.
 /// </summary>
+/// <remarks>The view keeps the input once plus the position of each field; slices are made when a property is read.</remarks>
 public readonly ref struct MeshEnvelope
 {
+    private readonly ReadOnlySpan<byte> _span;
+    private readonly ReadOnlySequence<byte> _sequence;
+    private readonly bool _isSequence;
+    private readonly bool _hasTimestampValue;
+    private readonly EnvelopeReader.FieldRange _id, _from, _to, _correlationId, _timestamp, _payload;
+    private readonly DateTimeOffset _timestampValue;
+
     internal MeshEnvelope(
         MessageType type,
-        Utf8JsonSlice id,
-        Utf8JsonSlice from,
-        Utf8JsonSlice to,
-        Utf8JsonSlice correlationId,
-        Utf8JsonSlice timestamp,
-        DateTimeOffset? timestampValue,
-        Utf8JsonSlice payload,
+        ReadOnlySpan<byte> span,
+        ReadOnlySequence<byte> sequence,
+        bool isSequence,
+        EnvelopeReader.FieldRange id,
+        EnvelopeReader.FieldRange from,
+        EnvelopeReader.FieldRange to,
+        EnvelopeReader.FieldRange correlationId,
+        EnvelopeReader.FieldRange timestamp,
+        EnvelopeReader.FieldRange payload,
+        DateTimeOffset timestampValue,
+        bool hasTimestampValue,
         long length)
     {
         Type = type;
-        Id = id;
-        From = from;
-        To = to;
-        CorrelationId = correlationId;
-        Timestamp = timestamp;
-        TimestampValue = timestampValue;
-        Payload = payload;
+        _span = span;
+        _sequence = sequence;
+        _isSequence = isSequence;
+        _id = id;
+        _from = from;
+        _to = to;
+        _correlationId = correlationId;
+        _timestamp = timestamp;
+        _payload = payload;
+        _timestampValue = timestampValue;
+        _hasTimestampValue = hasTimestampValue;
         Length = length;
     }
 
@@ -35,35 +52,43 @@ public readonly ref struct MeshEnvelope
     public MessageType Type { get; }
 
     /// <summary><c>id</c>, when present (the hub assigns one when absent).</summary>
-    public Utf8JsonSlice Id { get; }
+    public Utf8JsonSlice Id => Slice(_id);
 
     /// <summary><c>from</c>, when present (the hub stamps it from the authenticated identity).</summary>
-    public Utf8JsonSlice From { get; }
+    public Utf8JsonSlice From => Slice(_from);
 
     /// <summary><c>to</c>, when present; absent means <c>hub</c>.</summary>
-    public Utf8JsonSlice To { get; }
+    public Utf8JsonSlice To => Slice(_to);
 
     /// <summary><c>correlation_id</c>: on <c>response</c> and <c>error</c>, the <c>id</c> of the message answered.</summary>
-    public Utf8JsonSlice CorrelationId { get; }
+    public Utf8JsonSlice CorrelationId => Slice(_correlationId);
 
     /// <summary>The raw <c>timestamp</c> string, when present.</summary>
-    public Utf8JsonSlice Timestamp { get; }
+    public Utf8JsonSlice Timestamp => Slice(_timestamp);
 
     /// <summary>The parsed <c>timestamp</c>, when present.</summary>
-    public DateTimeOffset? TimestampValue { get; }
+    public DateTimeOffset? TimestampValue => _hasTimestampValue ? _timestampValue : null;
 
     /// <summary>The <c>payload</c> object as validated raw JSON, when present.</summary>
-    public Utf8JsonSlice Payload { get; }
+    public Utf8JsonSlice Payload => Slice(_payload);
 
     /// <summary>Total length of the message in bytes.</summary>
     public long Length { get; }
 
     /// <summary>True when the message is addressed to the hub (<c>to</c> is <c>hub</c> or absent).</summary>
-    public bool IsToHub => !To.IsPresent || To.ValueEquals(DeviceId.HubUtf8);
+    public bool IsToHub => _to.Type == JsonTokenType.None || To.ValueEquals(DeviceId.HubUtf8);
 
     /// <summary>True when the message is addressed to <c>broadcast</c>.</summary>
-    public bool IsBroadcast => To.ValueEquals(DeviceId.BroadcastUtf8);
+    public bool IsBroadcast => _to.Type != JsonTokenType.None && To.ValueEquals(DeviceId.BroadcastUtf8);
 
     /// <summary>True when the message has a payload object.</summary>
-    public bool HasPayload => Payload.TokenType == JsonTokenType.StartObject;
+    public bool HasPayload => _payload.Type == JsonTokenType.StartObject;
+
+    private Utf8JsonSlice Slice(scoped in EnvelopeReader.FieldRange range)
+    {
+        if (range.Type == JsonTokenType.None) return default;
+        return _isSequence
+            ? new Utf8JsonSlice(_sequence.Slice(range.Start, range.Length), range.Type, range.Escaped)
+            : new Utf8JsonSlice(_span.Slice(range.Start, range.Length), range.Type, range.Escaped);
+    }
 }

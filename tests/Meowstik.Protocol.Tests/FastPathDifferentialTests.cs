@@ -74,6 +74,43 @@ public class FastPathDifferentialTests
         Compare(Encoding.UTF8.GetBytes($$"""{"type":"heartbeat","timestamp":"{{timestamp}}"}"""));
     }
 
+    [Fact]
+    public void String_scanner_finds_every_stop_at_every_position_and_length()
+    {
+        // Quote, backslash-escape and control characters at every position of strings up to 200 bytes, with and
+        // without bytes after the string: covers the 16-byte blocks, the switch to SearchValues and the tails.
+        for (int length = 0; length <= 200; length++)
+        {
+            for (int tail = 0; tail <= 17; tail += 17)
+            {
+                byte[] text = new byte[1 + length + 1 + tail];
+                text.AsSpan().Fill((byte)'a');
+                text[0] = (byte)'"';
+                text[1 + length] = (byte)'"';
+                Assert.Equal(length + 2, JsonScan.String(text, 0, out bool escaped));
+                Assert.False(escaped);
+                for (int at = 1; at <= length; at++)
+                {
+                    byte[] control = (byte[])text.Clone();
+                    control[at] = 0x1F;
+                    Assert.Equal(-1, JsonScan.String(control, 0, out _));
+                    byte[] early = (byte[])text.Clone();
+                    early[at] = (byte)'"';
+                    Assert.Equal(at + 1, JsonScan.String(early, 0, out _));
+                    if (at < length)
+                    {
+                        byte[] escape = (byte[])text.Clone();
+                        escape[at] = (byte)'\\';
+                        escape[at + 1] = (byte)'n';
+                        Assert.Equal(length + 2, JsonScan.String(escape, 0, out escaped));
+                        Assert.True(escaped);
+                    }
+                }
+                Assert.Equal(-1, JsonScan.String(text.AsSpan(0, 1 + length), 0, out _)); // unterminated
+            }
+        }
+    }
+
     private static bool Compare(byte[] message)
     {
         string fast = Describe(message);

@@ -51,6 +51,11 @@ public readonly ref struct CommandPayload
     /// <summary>Reads a command/query payload; <c>action</c> is required and must be a string.</summary>
     public static bool TryRead(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
     {
+        if (TryReadFast(payload, out value))
+        {
+            error = default;
+            return true;
+        }
         value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         Utf8JsonSlice action = default, parameters = default, target = default, command = default;
@@ -90,6 +95,47 @@ public readonly ref struct CommandPayload
             }
         }
         if (!action.IsPresent) return PayloadReading.Missing("payload.action", out error);
+        value = new CommandPayload { Action = action, Params = parameters, Target = target, Command = command, TimeoutMs = timeoutMs };
+        return true;
+    }
+
+    // The scanner path: succeeds exactly when the reader path would, else leaves the case (and its error) to it.
+    private static bool TryReadFast(Utf8JsonSlice payload, out CommandPayload value)
+    {
+        value = default;
+        if (!FastMembers.TryCreate(payload, out FastMembers members)) return false;
+        Utf8JsonSlice action = default, parameters = default, target = default, command = default;
+        long timeoutMs = 0;
+        int next;
+        while ((next = members.Next()) == 1)
+        {
+            ReadOnlySpan<byte> name = members.Name;
+            if (name.SequenceEqual("action"u8))
+            {
+                if (members.ValueType != JsonTokenType.String) return false;
+                action = members.Slice();
+            }
+            else if (name.SequenceEqual("params"u8))
+            {
+                parameters = members.Slice();
+            }
+            else if (name.SequenceEqual("target"u8))
+            {
+                if (members.ValueType != JsonTokenType.String) return false;
+                target = members.Slice();
+            }
+            else if (name.SequenceEqual("command"u8))
+            {
+                if (members.ValueType != JsonTokenType.StartObject) return false;
+                command = members.Slice();
+            }
+            else if (name.SequenceEqual("timeout_ms"u8))
+            {
+                if (members.ValueType == JsonTokenType.Null) timeoutMs = 0;
+                else if (!members.TryGetInt64(out timeoutMs) || timeoutMs < 0) return false;
+            }
+        }
+        if (next < 0 || !action.IsPresent) return false;
         value = new CommandPayload { Action = action, Params = parameters, Target = target, Command = command, TimeoutMs = timeoutMs };
         return true;
     }

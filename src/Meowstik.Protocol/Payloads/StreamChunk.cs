@@ -147,6 +147,11 @@ public readonly ref struct StreamChunk
 
     private static bool TryReadCore(Utf8JsonSlice payload, bool requireData, out StreamChunk value, out ProtocolError error)
     {
+        if (TryReadFast(payload, requireData, out value))
+        {
+            error = default;
+            return true;
+        }
         value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         Utf8JsonSlice streamType = default, codec = default, data = default;
@@ -213,6 +218,67 @@ public readonly ref struct StreamChunk
             FrameIndex = frameIndex,
             Data = data,
         };
+        return true;
+    }
+
+    // The scanner path: succeeds exactly when the reader path would, else leaves the case (and its error) to it.
+    private static bool TryReadFast(Utf8JsonSlice payload, bool requireData, out StreamChunk value)
+    {
+        value = default;
+        if (!FastMembers.TryCreate(payload, out FastMembers members)) return false;
+        Utf8JsonSlice streamType = default, codec = default, data = default;
+        long? sampleRate = null, channels = null, width = null, height = null, chunkIndex = null, frameIndex = null;
+        int next;
+        while ((next = members.Next()) == 1)
+        {
+            ReadOnlySpan<byte> name = members.Name;
+            bool ok = name.Length switch
+            {
+                4 when name.SequenceEqual("data"u8) => FastString(ref members, ref data),
+                5 when name.SequenceEqual("codec"u8) => FastString(ref members, ref codec),
+                5 when name.SequenceEqual("width"u8) => FastCount(ref members, ref width),
+                6 when name.SequenceEqual("height"u8) => FastCount(ref members, ref height),
+                8 when name.SequenceEqual("channels"u8) => FastCount(ref members, ref channels),
+                11 when name.SequenceEqual("stream_type"u8) => FastString(ref members, ref streamType),
+                11 when name.SequenceEqual("sample_rate"u8) => FastCount(ref members, ref sampleRate),
+                11 when name.SequenceEqual("chunk_index"u8) => FastCount(ref members, ref chunkIndex),
+                11 when name.SequenceEqual("frame_index"u8) => FastCount(ref members, ref frameIndex),
+                _ => true,
+            };
+            if (!ok) return false;
+        }
+        if (next < 0 || !streamType.IsPresent || (requireData && !data.IsPresent)) return false;
+        value = new StreamChunk
+        {
+            StreamType = streamType,
+            Codec = codec,
+            SampleRate = sampleRate,
+            Channels = channels,
+            Width = width,
+            Height = height,
+            ChunkIndex = chunkIndex,
+            FrameIndex = frameIndex,
+            Data = data,
+        };
+        return true;
+    }
+
+    private static bool FastString(scoped ref FastMembers members, scoped ref Utf8JsonSlice value)
+    {
+        if (members.ValueType != JsonTokenType.String) return false;
+        value = members.Slice();
+        return true;
+    }
+
+    private static bool FastCount(scoped ref FastMembers members, scoped ref long? value)
+    {
+        if (members.ValueType == JsonTokenType.Null)
+        {
+            value = null;
+            return true;
+        }
+        if (!members.TryGetInt64(out long number) || number < 0) return false;
+        value = number;
         return true;
     }
 
