@@ -262,8 +262,13 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         // Three attempts need at least two full retry delays: paced, not a hot loop.
         Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(600), $"3 attempts within {started.ElapsedMilliseconds} ms");
         await agent.WaitForStateAsync(AgentState.AuthFailed).WaitAsync(TimeSpan.FromSeconds(5));
+        Task waiter = agent.WaitUntilOnlineAsync();
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // Cancelled while waiting to retry: stopped, and a waiter is released instead of hanging.
+        Assert.Equal(AgentState.Stopped, agent.State);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => waiter.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

@@ -28,7 +28,13 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         _logs = XunitLoggerProvider.Factory(output);
     }
 
-    public async Task InitializeAsync() => _hub = await RealHub.StartAsync(o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(300));
+    // Fast heartbeats keep the heartbeat test short; a generous miss allowance keeps a loaded CI machine from
+    // timing the agent out while it is busy (the timeout itself is the hub's to test).
+    public async Task InitializeAsync() => _hub = await RealHub.StartAsync(o =>
+    {
+        o.HeartbeatInterval = TimeSpan.FromMilliseconds(300);
+        o.MissedHeartbeatsBeforeOffline = 20;
+    });
 
     public async Task DisposeAsync()
     {
