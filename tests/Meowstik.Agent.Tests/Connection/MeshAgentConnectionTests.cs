@@ -324,6 +324,27 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_token_provider_is_asked_on_every_connect()
+    {
+        int calls = 0;
+        MeshAgentOptions options = Options();
+        options.Token = null;
+        options.TokenProvider = _ => ValueTask.FromResult($"rotating-{Interlocked.Increment(ref calls)}");
+        await using var agent = new MeshAgent(options, [], _logs);
+        (Task run, CancellationTokenSource stop) = await Start(agent);
+
+        ScriptedConnection first = await _hub.NextConnectionAsync();
+        Assert.Equal("rotating-1", (await first.AcceptRegistrationAsync()).GetProperty("payload").GetProperty("auth_token").GetString());
+        await agent.WaitUntilOnlineAsync();
+        first.Abort();
+
+        ScriptedConnection second = await _hub.NextConnectionAsync();
+        Assert.Equal("rotating-2", (await second.AcceptRegistrationAsync()).GetProperty("payload").GetProperty("auth_token").GetString());
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task Stream_chunks_go_out_base64_encoded_while_online()
     {
         await using var agent = new MeshAgent(Options(), [new CarCapability()], _logs);
