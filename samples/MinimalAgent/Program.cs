@@ -1,6 +1,7 @@
 // The smallest useful Meowstik device agent.
 //   MinimalAgent <hub-uri> <device-id> <token>      e.g. MinimalAgent ws://127.0.0.1:5000/ws/mesh pi-001 <token>
 // (or set MESH_HUB, MESH_DEVICE_ID, MESH_TOKEN). Runs until Ctrl+C; exit code 2 when the hub rejects the token.
+using System.Runtime.InteropServices;
 using Meowstik.Agent;
 using MinimalAgent;
 
@@ -14,15 +15,25 @@ if (hub is null || deviceId is null || token is null)
 }
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
 
-await using var agent = new MeshAgent(
-    new MeshAgentOptions { HubUri = new Uri(hub), DeviceId = deviceId, DeviceType = "minimal", Token = token },
-    [new SystemCapability()]);
+// Ctrl+C and the service manager's SIGTERM both stop the agent gracefully (close frame, outbox accounted).
+using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+MeshAgent agent;
+try
+{
+    agent = new MeshAgent(
+        new MeshAgentOptions { HubUri = new Uri(hub, UriKind.Absolute), DeviceId = deviceId, DeviceType = "minimal", Token = token },
+        [new SystemCapability()]);
+}
+catch (Exception ex) when (ex is ArgumentException or UriFormatException)
+{
+    Console.Error.WriteLine("invalid settings: " + ex.Message);
+    return 1;
+}
+
+await using var disposeAgent = agent;
 agent.StateChanged += (_, e) => Console.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {e.Previous} -> {e.Current}{(e.Reason is null ? "" : $" ({e.Reason})")}");
 
 await agent.RunAsync(stop.Token);
@@ -33,3 +44,9 @@ if (agent.State == AgentState.AuthFailed)
 }
 
 return 0;
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}

@@ -192,15 +192,19 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         _runToken = stopping;
         _schedule = new ReconnectSchedule(Options.ReconnectPolicy, Options.StableConnectionThreshold, Time);
         Task producers = StartBackgroundCapabilities(stopping);
+        bool endedOnAuthFailure = false;
         try
         {
-            await ConnectLoopAsync(stopping).ConfigureAwait(false);
+            endedOnAuthFailure = await ConnectLoopAsync(stopping).ConfigureAwait(false);
         }
         finally
         {
             await run.CancelAsync().ConfigureAwait(false);
             await producers.ConfigureAwait(false);
-            if (State != AgentState.AuthFailed)
+
+            // AuthFailed stays visible when it is why the agent ended; any other end (including a cancel while
+            // waiting out AuthFailureRetryDelay) is Stopped, so waiters are released.
+            if (!endedOnAuthFailure)
             {
                 SetState(AgentState.Stopped, "stopped");
             }
@@ -431,7 +435,8 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
     }
 
-    private async Task ConnectLoopAsync(CancellationToken stopping)
+    /// <returns>True when the loop ended because the hub rejected the token and no auth retry is configured.</returns>
+    private async Task<bool> ConnectLoopAsync(CancellationToken stopping)
     {
         ReconnectSchedule schedule = _schedule!;
         try
@@ -443,7 +448,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
                 ConnectionOutcome outcome = await session.RunAsync(stopping).ConfigureAwait(false);
                 if (stopping.IsCancellationRequested)
                 {
-                    return;
+                    return false;
                 }
 
                 if (outcome.AuthRejected)
@@ -452,7 +457,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
                     if (Options.AuthFailureRetryDelay is not { } retry)
                     {
                         AgentLog.AuthFailedStopping(_logger, DeviceId, outcome.Reason);
-                        return;
+                        return true;
                     }
 
                     AgentLog.AuthFailedRetrying(_logger, DeviceId, outcome.Reason, retry);
@@ -471,6 +476,8 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         {
             // Stopping.
         }
+
+        return false;
     }
 
     private async Task DispatchAndAnswerAsync(CommandContext context, TimeSpan? requestedTimeout, CancellationToken stopping)

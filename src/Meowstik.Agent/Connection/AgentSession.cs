@@ -558,6 +558,13 @@ internal sealed class AgentSession
         int code = socket.CloseStatus is { } status ? (int)status : 0;
         string description = socket.CloseStatusDescription ?? string.Empty;
         bool auth = code is MeshCloseCodes.AuthFailed or MeshCloseCodes.TokenRevoked;
+        if (code == MeshCloseCodes.Replaced)
+        {
+            // Another connection registered this device id: usually a second process with the same id. The backoff
+            // keeps growing while the two displace each other, so the fight is slow, and the log says why.
+            AgentLog.Replaced(_logger, _options.DeviceId);
+        }
+
         return new ConnectionOutcome(wasOnline, auth, $"the hub closed the connection ({code} {description})".TrimEnd(), null);
     }
 

@@ -58,4 +58,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(18, LogLevel.Error, "The background producer of capability '{Capability}' failed; the agent continues.")]
     public static partial void ProducerFailed(ILogger logger, Exception exception, string capability);
+
+    [LoggerMessage(19, LogLevel.Warning, "Agent {DeviceId}: the hub closed this connection because another one registered the same device id (4003); is a second agent running with this id?")]
+    public static partial void Replaced(ILogger logger, string deviceId);
 }

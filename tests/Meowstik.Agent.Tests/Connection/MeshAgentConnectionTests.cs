@@ -251,12 +251,24 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         MeshAgentOptions options = Options();
         options.AuthFailureRetryDelay = TimeSpan.FromMilliseconds(300);
         await using var agent = new MeshAgent(options, [new CarCapability()], _logs);
+        var started = System.Diagnostics.Stopwatch.StartNew();
         (Task run, CancellationTokenSource stop) = await Start(agent);
-        await Task.Delay(1000);
-        int attempts = _hub.UpgradeAttempts;
-        Assert.InRange(attempts, 2, 5);
+        while (_hub.UpgradeAttempts < 3)
+        {
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), "the agent stopped retrying");
+            await Task.Delay(20);
+        }
+
+        // Three attempts need at least two full retry delays: paced, not a hot loop.
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(600), $"3 attempts within {started.ElapsedMilliseconds} ms");
+        await agent.WaitForStateAsync(AgentState.AuthFailed).WaitAsync(TimeSpan.FromSeconds(5));
+        Task waiter = agent.WaitUntilOnlineAsync();
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // Cancelled while waiting to retry: stopped, and a waiter is released instead of hanging.
+        Assert.Equal(AgentState.Stopped, agent.State);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => waiter.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
@@ -307,6 +319,27 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 20), seqs);
         Assert.Equal(1, metrics.Sum(MeshAgentMetrics.OutboxDropped, "reason", "stream_offline"));
         Assert.True(metrics.Sum(MeshAgentMetrics.Reconnects) >= 1);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task The_token_provider_is_asked_on_every_connect()
+    {
+        int calls = 0;
+        MeshAgentOptions options = Options();
+        options.Token = null;
+        options.TokenProvider = _ => ValueTask.FromResult($"rotating-{Interlocked.Increment(ref calls)}");
+        await using var agent = new MeshAgent(options, [], _logs);
+        (Task run, CancellationTokenSource stop) = await Start(agent);
+
+        ScriptedConnection first = await _hub.NextConnectionAsync();
+        Assert.Equal("rotating-1", (await first.AcceptRegistrationAsync()).GetProperty("payload").GetProperty("auth_token").GetString());
+        await agent.WaitUntilOnlineAsync();
+        first.Abort();
+
+        ScriptedConnection second = await _hub.NextConnectionAsync();
+        Assert.Equal("rotating-2", (await second.AcceptRegistrationAsync()).GetProperty("payload").GetProperty("auth_token").GetString());
         await stop.CancelAsync();
         await run;
     }

@@ -5,6 +5,9 @@ using Meowstik.Agent.Reconnect;
 using Meowstik.Hub;
 using Meowstik.Hub.State;
 using Meowstik.Protocol.Payloads;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using AgentRequestException = Meowstik.Agent.Capabilities.MeshRequestException;
@@ -25,7 +28,13 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         _logs = XunitLoggerProvider.Factory(output);
     }
 
-    public async Task InitializeAsync() => _hub = await RealHub.StartAsync(o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(300));
+    // Fast heartbeats keep the heartbeat test short; a generous miss allowance keeps a loaded CI machine from
+    // timing the agent out while it is busy (the timeout itself is the hub's to test).
+    public async Task InitializeAsync() => _hub = await RealHub.StartAsync(o =>
+    {
+        o.HeartbeatInterval = TimeSpan.FromMilliseconds(300);
+        o.MissedHeartbeatsBeforeOffline = 20;
+    });
 
     public async Task DisposeAsync()
     {
@@ -301,6 +310,34 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
 
         // And it serves again on the new hub.
         Assert.Equal(65, (await _hub.Hub.QueryAsync("comma3x-001", "status", timeout: TimeSpan.FromSeconds(10))).Payload.GetProperty("result").GetProperty("speed_mph").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_hosted_service_runs_the_agent_for_the_hosts_lifetime()
+    {
+        string token = await _hub.IssueDeviceTokenAsync("homeserver-001");
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MeshAgent:HubUri"] = _hub.MeshUri.ToString(),
+            ["MeshAgent:DeviceId"] = "homeserver-001",
+            ["MeshAgent:DeviceType"] = "home_server",
+            ["MeshAgent:Token"] = token,
+        });
+        builder.Services.AddMeshAgent(builder.Configuration.GetSection("MeshAgent")).AddCapability<SpeakCapability>();
+        using IHost host = builder.Build();
+        await host.StartAsync();
+        MeshAgent agent = host.Services.GetRequiredService<MeshAgent>();
+        await agent.WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+
+        MeshResponse spoken = await _hub.Hub.SendCommandAsync("homeserver-001", "speak", JsonDocument.Parse("""{"text":"hello"}""").RootElement, TimeSpan.FromSeconds(10));
+        Assert.Equal("hello", spoken.Payload.GetProperty("result").GetProperty("spoken").GetString());
+        Assert.Equal("home_server", _hub.Hub.GetDeviceState("homeserver-001")!.Registration.DeviceType);
+
+        await host.StopAsync();
+        Assert.Equal(AgentState.Stopped, agent.State);
+        await WaitFor(() => !_hub.Hub.IsOnline("homeserver-001"), TimeSpan.FromSeconds(5));
     }
 
     private static async Task<List<int>> ReadSeqsAsync(MeshSubscription<MeshEvent> events, int count)

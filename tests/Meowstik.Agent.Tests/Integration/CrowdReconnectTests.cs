@@ -7,6 +7,8 @@ using Xunit.Abstractions;
 namespace Meowstik.Agent.Tests.Integration;
 
 /// <summary>Many agents losing the same hub: they all come back, spread out by the jittered backoff.</summary>
+/// <remarks>Runs alone: 200 agents would otherwise starve the timing of tests running beside it.</remarks>
+[Collection(nameof(CrowdCollection))]
 public sealed class CrowdReconnectTests
 {
     private const int AgentCount = 200;
@@ -99,3 +101,7 @@ public sealed class CrowdReconnectTests
         }
     }
 }
+
+/// <summary>A collection that does not run in parallel with any other test.</summary>
+[CollectionDefinition(nameof(CrowdCollection), DisableParallelization = true)]
+public sealed class CrowdCollection;
