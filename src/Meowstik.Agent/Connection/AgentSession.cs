@@ -184,7 +184,7 @@ internal sealed class AgentSession
             return null;
         }
 
-        _agent.Instruments.Received(MessageTypeName(envelope.Type));
+        _agent.Instruments.Received(MessageTypes.GetName(envelope.Type));
         if (envelope.Type == MessageType.Error && ErrorPayload.TryRead(envelope.Payload, out ErrorPayload failure, out _))
         {
             string code = failure.Code.GetString() ?? "unknown";
@@ -202,7 +202,7 @@ internal sealed class AgentSession
             return RegistrationResult.Succeeded(registered.SessionId.GetString(), interval);
         }
 
-        AgentLog.IgnoredBeforeRegistration(_logger, MessageTypeName(envelope.Type));
+        AgentLog.IgnoredBeforeRegistration(_logger, MessageTypes.GetName(envelope.Type));
         return null;
     }
 
@@ -322,7 +322,7 @@ internal sealed class AgentSession
             return;
         }
 
-        _agent.Instruments.Received(MessageTypeName(envelope.Type));
+        _agent.Instruments.Received(MessageTypes.GetName(envelope.Type));
         switch (envelope.Type)
         {
             case MessageType.Command:
@@ -344,11 +344,11 @@ internal sealed class AgentSession
             case MessageType.Heartbeat:
                 break;
             default:
-                Reject("unexpected_type", MessageTypeName(envelope.Type));
+                Reject("unexpected_type", MessageTypes.GetName(envelope.Type));
                 if (envelope.Id.GetString() is { } id)
                 {
                     _agent.EnqueueAnswer(MessageType.Error, envelope.From.GetString(), id,
-                        OutboundPayloads.Error(MeshErrorCodes.InvalidRequest, $"An agent does not accept '{MessageTypeName(envelope.Type)}' messages."));
+                        OutboundPayloads.Error(MeshErrorCodes.InvalidRequest, $"An agent does not accept '{MessageTypes.GetName(envelope.Type)}' messages."));
                 }
 
                 break;
@@ -361,7 +361,7 @@ internal sealed class AgentSession
         string from = envelope.From.GetString() ?? DeviceId.Hub;
         if (string.IsNullOrEmpty(id))
         {
-            Reject("missing_id", "a " + MessageTypeName(envelope.Type) + " without an id cannot be answered");
+            Reject("missing_id", "a " + MessageTypes.GetName(envelope.Type) + " without an id cannot be answered");
             return;
         }
 
@@ -461,7 +461,7 @@ internal sealed class AgentSession
                         throw;
                     }
 
-                    _agent.Instruments.Sent(MessageTypeName(message.Type));
+                    _agent.Instruments.Sent(MessageTypes.GetName(message.Type));
                 }
             }
 
@@ -591,19 +591,6 @@ internal sealed class AgentSession
         Utf8JsonReader reader = slice.CreateReader();
         return JsonElement.ParseValue(ref reader);
     }
-
-    private static string MessageTypeName(MessageType type) => type switch
-    {
-        MessageType.Register => "register",
-        MessageType.Command => "command",
-        MessageType.Query => "query",
-        MessageType.Response => "response",
-        MessageType.Event => "event",
-        MessageType.Stream => "stream",
-        MessageType.Heartbeat => "heartbeat",
-        MessageType.Error => "error",
-        _ => "unknown",
-    };
 
     private async Task CloseQuietlyAsync(ClientWebSocket socket, bool stopping)
     {
