@@ -13,6 +13,8 @@ namespace Meowstik.Benchmarks;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MinColumn]
+[MedianColumn]
 public class CommandBenchmarks
 {
     private readonly PooledBufferWriter _output = new(1024);

@@ -12,6 +12,8 @@ namespace Meowstik.Benchmarks;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MinColumn]
+[MedianColumn]
 public class HeartbeatBenchmarks
 {
     private readonly PooledBufferWriter _output = new(1024);

@@ -16,6 +16,8 @@ namespace Meowstik.Benchmarks;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MinColumn]
+[MedianColumn]
 public class StreamChunkBenchmarks
 {
     private readonly PooledBufferWriter _output = new(128 * 1024);
