@@ -182,3 +182,25 @@ public class TimestampCacheTests
         }
     }
 }
+
+public class ProtocolLimitsTests
+{
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        Assert.Equal(1_048_576, ProtocolLimits.Default.MaxMessageBytes);
+        Assert.Equal(32, ProtocolLimits.Default.MaxDepth);
+        Assert.Equal(128, ProtocolLimits.Default.MaxIdBytes);
+        Assert.Equal(64, ProtocolLimits.Default.MaxDeviceIdLength);
+    }
+
+    [Fact]
+    public void Nonsense_limits_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxMessageBytes = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxDepth = 1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxDepth = int.MaxValue });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxIdBytes = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxDeviceIdLength = 65 });
+    }
+}
