@@ -82,11 +82,17 @@ public readonly ref struct CommandPayload
     /// <summary>Reads a command/query payload; <c>action</c> is required and must be a string.</summary>
     public static bool TryRead(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
     {
+        // Two methods, so that the common case does not pay for setting up the reader path's frame.
         if (TryReadFast(payload, out value))
         {
             error = default;
             return true;
         }
+        return TryReadWithReader(payload, out value, out error);
+    }
+
+    private static bool TryReadWithReader(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
+    {
         value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         Utf8JsonSlice action = default, parameters = default, target = default, command = default;
