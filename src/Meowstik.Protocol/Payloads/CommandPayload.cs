@@ -91,6 +91,7 @@ public readonly ref struct CommandPayload
         return TryReadWithReader(payload, out value, out error);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
     private static bool TryReadWithReader(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
     {
         value = default;

@@ -39,6 +39,7 @@ public readonly record struct HeartbeatPayload(long UptimeSeconds, double Memory
         return TryReadWithReader(payload, out value, out error);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
     private static bool TryReadWithReader(Utf8JsonSlice payload, out HeartbeatPayload value, out ProtocolError error)
     {
         value = default;

@@ -155,6 +155,7 @@ public readonly ref struct StreamChunk
         return TryReadWithReader(payload, requireData, out value, out error);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
     private static bool TryReadWithReader(Utf8JsonSlice payload, bool requireData, out StreamChunk value, out ProtocolError error)
     {
         value = default;
