@@ -8,11 +8,13 @@ using Meowstik.Protocol.Payloads;
 
 namespace Meowstik.Benchmarks;
 
-/// <summary>The Alexa speak command (232 B): encode and decode, against System.Text.Json's source-generated serializer.</summary>
+/// <summary>The Alexa speak command (230 B): encode and decode, against System.Text.Json's source-generated serializer.</summary>
 /// <remarks>The mesh decoder validates the envelope and the command payload and slices params lazily; the baseline materialises everything.</remarks>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MinColumn]
+[MedianColumn]
 public class CommandBenchmarks
 {
     private readonly PooledBufferWriter _output = new(1024);

@@ -10,11 +10,11 @@ public static class SampleMessages
 {
     public static readonly DateTimeOffset Timestamp = new(2026, 1, 19, 12, 0, 0, TimeSpan.Zero);
 
-    /// <summary>A heartbeat, 171 bytes.</summary>
+    /// <summary>A heartbeat, 178 bytes.</summary>
     public static readonly byte[] Heartbeat =
         """{"id":"msg_1705678234567_abc123","type":"heartbeat","from":"desktop-001","timestamp":"2026-01-19T12:00:00.000Z","payload":{"uptime_seconds":3600,"memory_mb":256,"cpu_percent":5}}"""u8.ToArray();
 
-    /// <summary>The Alexa speak command, 232 bytes.</summary>
+    /// <summary>The Alexa speak command, 230 bytes.</summary>
     public static readonly byte[] Command =
         """{"id":"msg_1705678234567_abc123","type":"command","from":"hub","to":"alexa-001","timestamp":"2026-01-19T12:00:00.000Z","payload":{"action":"speak","params":{"text":"Jason, wake up. You have a meeting in 15 minutes.","volume":80}}}"""u8.ToArray();
 
@@ -24,7 +24,7 @@ public static class SampleMessages
     /// <summary>64 KiB of frame bytes.</summary>
     public static readonly byte[] FrameBytes = CreateFrame();
 
-    /// <summary>A video-frame stream chunk carrying <see cref="FrameBytes"/> as base64 (about 87.5 KB).</summary>
+    /// <summary>A video-frame stream chunk carrying <see cref="FrameBytes"/> as base64 (87,598 bytes).</summary>
     public static readonly byte[] VideoFrame = EncodeVideoFrame();
 
     private static byte[] CreateFrame()

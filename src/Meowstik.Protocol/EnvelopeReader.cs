@@ -40,6 +40,7 @@ public static partial class EnvelopeReader
     /// The shared decoder. <paramref name="requireStreamData"/> false is the binary-stream-frame header mode:
     /// a <c>stream</c> payload must then NOT carry <c>data</c> (its bytes follow the header).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
     internal static bool TryReadCore(
         ReadOnlySpan<byte> span,
         ReadOnlySequence<byte> sequence,

@@ -29,6 +29,7 @@ public sealed class EnvelopeWriter
     };
 
     private readonly TimeProvider _time;
+    private readonly TimestampCache _timestamps = new();
     private readonly Utf8JsonWriter _json;
     private readonly byte[] _lastId = new byte[Math.Max(MessageId.MaxLength, 256)];
     private int _lastIdLength;
@@ -108,43 +109,39 @@ public sealed class EnvelopeWriter
         int size = 96 + type.Length + header.From.Length + header.To.Length + Iso8601Timestamp.Length
             + EscapedBound(id) + EscapedBound(header.CorrelationId);
         Span<byte> span = output.GetSpan(size);
-        int p = Put(span, 0, "{\"id\":\""u8);
+        int p = PlainText.Put(span, 0, "{\"id\":\""u8);
         p = PutEscaped(span, p, id);
-        p = Put(span, p, "\",\"type\":\""u8);
-        p = Put(span, p, type);
+        p = PlainText.Put(span, p, "\",\"type\":\""u8);
+        p = PlainText.Put(span, p, type);
         if (!header.From.IsEmpty)
         {
-            p = Put(span, p, "\",\"from\":\""u8);
-            p = Put(span, p, header.From);
+            p = PlainText.Put(span, p, "\",\"from\":\""u8);
+            p = PlainText.Put(span, p, header.From);
         }
         if (!header.To.IsEmpty)
         {
-            p = Put(span, p, "\",\"to\":\""u8);
-            p = Put(span, p, header.To);
+            p = PlainText.Put(span, p, "\",\"to\":\""u8);
+            p = PlainText.Put(span, p, header.To);
         }
         if (!header.CorrelationId.IsEmpty)
         {
-            p = Put(span, p, "\",\"correlation_id\":\""u8);
+            p = PlainText.Put(span, p, "\",\"correlation_id\":\""u8);
             p = PutEscaped(span, p, header.CorrelationId);
         }
-        p = Put(span, p, "\",\"timestamp\":\""u8);
-        p += Iso8601Timestamp.Write(span[p..], now);
-        p = Put(span, p, withPayload ? "\",\"payload\":"u8 : "\""u8);
+        p = PlainText.Put(span, p, "\",\"timestamp\":\""u8);
+        p += _timestamps.Write(span[p..], now);
+        p = PlainText.Put(span, p, withPayload ? "\",\"payload\":"u8 : "\""u8);
         output.Advance(p);
     }
 
     private static int EscapedBound(ReadOnlySpan<byte> value) => value.Length * 6;
 
-    private static int Put(Span<byte> span, int p, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(span[p..]);
-        return p + bytes.Length;
-    }
-
     private static int PutEscaped(Span<byte> span, int p, ReadOnlySpan<byte> value)
     {
-        if (s_options.Encoder!.FindFirstCharacterToEncodeUtf8(value) < 0) return Put(span, p, value);
-        OperationStatus status = s_options.Encoder.EncodeUtf8(value, span[p..], out _, out int written);
+        // JSON requires escaping only of quote, backslash and control characters; everything else valid UTF-8 is
+        // written as it is (generated ids are plain ASCII and always take this path).
+        if (value.IndexOfAny(PlainText.MustEscape) < 0 && System.Text.Unicode.Utf8.IsValid(value)) return PlainText.Put(span, p, value);
+        OperationStatus status = s_options.Encoder!.EncodeUtf8(value, span[p..], out _, out int written);
         if (status != OperationStatus.Done) throw new ArgumentException("An id is not valid UTF-8.");
         return p + written;
     }

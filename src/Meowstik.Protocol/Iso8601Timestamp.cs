@@ -11,21 +11,36 @@ public static class Iso8601Timestamp
     {
         if (destination.Length < Length) throw new ArgumentException($"Destination must hold {Length} bytes.", nameof(destination));
         DateTime utc = value.UtcDateTime;
-        Digits(destination, 0, utc.Year, 4);
+        // One date computation (the Year/Month/Day properties each redo it) and the time of day from the ticks.
+        utc.Deconstruct(out int year, out int month, out int day);
+        long ticksOfDay = utc.Ticks % TimeSpan.TicksPerDay;
+        int milliseconds = (int)(ticksOfDay / TimeSpan.TicksPerMillisecond);
+        int seconds = milliseconds / 1000;
+        Two(destination, 0, year / 100);
+        Two(destination, 2, year % 100);
         destination[4] = (byte)'-';
-        Digits(destination, 5, utc.Month, 2);
+        Two(destination, 5, month);
         destination[7] = (byte)'-';
-        Digits(destination, 8, utc.Day, 2);
+        Two(destination, 8, day);
         destination[10] = (byte)'T';
-        Digits(destination, 11, utc.Hour, 2);
+        Two(destination, 11, seconds / 3600);
         destination[13] = (byte)':';
-        Digits(destination, 14, utc.Minute, 2);
+        Two(destination, 14, seconds / 60 % 60);
         destination[16] = (byte)':';
-        Digits(destination, 17, utc.Second, 2);
+        Two(destination, 17, seconds % 60);
         destination[19] = (byte)'.';
-        Digits(destination, 20, utc.Millisecond, 3);
+        int ms = milliseconds % 1000;
+        destination[20] = (byte)('0' + ms / 100);
+        Two(destination, 21, ms % 100);
         destination[23] = (byte)'Z';
         return Length;
+    }
+
+    // Two decimal digits of 0..99.
+    private static void Two(Span<byte> destination, int offset, int value)
+    {
+        destination[offset] = (byte)('0' + value / 10);
+        destination[offset + 1] = (byte)('0' + value % 10);
     }
 
     /// <summary>True when an ISO 8601 date-time text carries a UTC designator or an offset (the protocol requires one on read).</summary>
@@ -95,14 +110,5 @@ public static class Iso8601Timestamp
             value = value * 10 + d;
         }
         return value;
-    }
-
-    private static void Digits(Span<byte> destination, int offset, int value, int count)
-    {
-        for (int i = offset + count - 1; i >= offset; i--)
-        {
-            destination[i] = (byte)('0' + value % 10);
-            value /= 10;
-        }
     }
 }

@@ -145,10 +145,16 @@ internal static class JsonScan
         }
     }
 
+    /// <summary>
+    /// The deepest nesting the scanner handles itself. It recurses, so deeper input (possible when a deployment raises
+    /// <see cref="ProtocolLimits.MaxDepth"/>) is left to the iterative Utf8JsonReader instead of risking the stack.
+    /// </summary>
+    public const int MaxRecursion = 64;
+
     /// <summary>Scans an object whose brace is at <paramref name="i"/> and which sits at nesting <paramref name="level"/>.</summary>
     public static int Object(ReadOnlySpan<byte> s, int i, int level, int maxDepth)
     {
-        if (level > maxDepth) return -1;
+        if (level > maxDepth || level > MaxRecursion) return -1;
         int p = SkipWhiteSpace(s, i + 1);
         if (p < s.Length && s[p] == (byte)'}') return p + 1;
         while (true)
@@ -171,7 +177,7 @@ internal static class JsonScan
     /// <summary>Scans an array whose bracket is at <paramref name="i"/> and which sits at nesting <paramref name="level"/>.</summary>
     public static int Array(ReadOnlySpan<byte> s, int i, int level, int maxDepth)
     {
-        if (level > maxDepth) return -1;
+        if (level > maxDepth || level > MaxRecursion) return -1;
         int p = SkipWhiteSpace(s, i + 1);
         if (p < s.Length && s[p] == (byte)']') return p + 1;
         while (true)

@@ -10,7 +10,9 @@ namespace Meowstik.Protocol;
 /// </summary>
 public readonly ref struct Utf8JsonSlice
 {
-    private static readonly JsonReaderOptions s_valueOptions = new() { MaxDepth = 256 };
+    // Slices come from messages the envelope reader validated against ProtocolLimits.MaxDepth, which a deployment may
+    // raise: a second, fixed limit here would make Skip() throw on input that was accepted.
+    private static readonly JsonReaderOptions s_valueOptions = new() { MaxDepth = int.MaxValue };
 
     private readonly ReadOnlySpan<byte> _span;
     private readonly ReadOnlySequence<byte> _sequence;

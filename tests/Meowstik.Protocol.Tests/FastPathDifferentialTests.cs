@@ -163,3 +163,48 @@ public class FastPathDifferentialTests
         return bytes.ToArray();
     }
 }
+
+public class DeepNestingTests
+{
+    [Fact]
+    public void Very_deep_nesting_with_a_raised_depth_limit_neither_overflows_the_stack_nor_disagrees()
+    {
+        // 200,000 levels: a recursive scanner would overflow the stack (an uncatchable crash); the scanner stops
+        // recursing at JsonScan.MaxRecursion and the iterative reader takes over.
+        const int Levels = 200_000;
+        string json = "{\"type\":\"event\",\"payload\":{\"event\":\"deep\",\"d\":" + new string('[', Levels) + new string(']', Levels) + "}}";
+        byte[] message = System.Text.Encoding.UTF8.GetBytes(json);
+        var limits = new ProtocolLimits { MaxDepth = Levels + 10, MaxMessageBytes = message.Length };
+        bool ok = false;
+        ProtocolError error = default;
+        // Run on a thread with a small stack so that unbounded recursion would certainly fail the test run.
+        var thread = new Thread(() =>
+        {
+            ok = EnvelopeReader.TryRead(message, out MeshEnvelope env, out error, limits)
+                && Meowstik.Protocol.Payloads.EventPayload.TryRead(env.Payload, out var ev, out error)
+                && Meowstik.Protocol.Payloads.PayloadValidator.TryValidate(env, out error)
+                && env.Payload.TryGetProperty("d"u8, out Utf8JsonSlice d) && d.Length == 2 * Levels;
+        }, maxStackSize: 256 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.True(ok, error.ToString());
+
+        Assert.False(EnvelopeReader.TryRead(message, out _, out error));
+        Assert.Equal(ProtocolErrorCode.TooDeep, error.Code);
+    }
+
+    [Fact]
+    public void A_deep_binary_frame_header_converts_under_a_raised_depth_limit()
+    {
+        const int Levels = 300; // deeper than any fixed reader limit
+        string header = "{\"type\":\"stream\",\"payload\":{\"stream_type\":\"data\",\"meta\":" + new string('[', Levels) + new string(']', Levels) + "}}";
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        Meowstik.Protocol.Streams.BinaryStreamFrame.Write(output, System.Text.Encoding.UTF8.GetBytes(header), [1, 2, 3]);
+        var limits = new ProtocolLimits { MaxDepth = Levels + 10 };
+        var json = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(Meowstik.Protocol.Streams.BinaryStreamConverter.TryConvertToJson(output.WrittenSpan, json, out ProtocolError error, limits), error.ToString());
+        var back = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(Meowstik.Protocol.Streams.BinaryStreamConverter.TryConvertToBinary(json.WrittenSpan, back, out error, limits), error.ToString());
+        Assert.Equal(output.WrittenSpan.ToArray(), back.WrittenSpan.ToArray());
+    }
+}

@@ -159,3 +159,48 @@ public partial class IdentityAndTimeTests
         Assert.False(ProtocolErrorCodes.TryParse("nope", out _));
     }
 }
+
+public class TimestampCacheTests
+{
+    [Fact]
+    public void Cached_formatting_matches_the_plain_formatter_across_minutes_days_and_years()
+    {
+        var cache = new TimestampCache();
+        var random = new Random(5);
+        Span<byte> expected = stackalloc byte[Iso8601Timestamp.Length], actual = stackalloc byte[Iso8601Timestamp.Length];
+        var value = new DateTimeOffset(2025, 12, 31, 23, 58, 0, TimeSpan.Zero);
+        for (int i = 0; i < 20_000; i++)
+        {
+            // Mostly small steps (the cache's case), sometimes jumps back and forth, across the new year.
+            value = random.Next(50) == 0
+                ? value.AddMinutes(random.Next(-3000, 3000))
+                : value.AddTicks(random.NextInt64(0, TimeSpan.TicksPerSecond * 2));
+            DateTimeOffset stamped = value.ToOffset(TimeSpan.FromHours(random.Next(-12, 13)));
+            Iso8601Timestamp.Write(expected, stamped);
+            cache.Write(actual, stamped);
+            Assert.Equal(Encoding.ASCII.GetString(expected), Encoding.ASCII.GetString(actual));
+        }
+    }
+}
+
+public class ProtocolLimitsTests
+{
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        Assert.Equal(1_048_576, ProtocolLimits.Default.MaxMessageBytes);
+        Assert.Equal(32, ProtocolLimits.Default.MaxDepth);
+        Assert.Equal(128, ProtocolLimits.Default.MaxIdBytes);
+        Assert.Equal(64, ProtocolLimits.Default.MaxDeviceIdLength);
+    }
+
+    [Fact]
+    public void Nonsense_limits_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxMessageBytes = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxDepth = 1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxDepth = int.MaxValue });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxIdBytes = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProtocolLimits { MaxDeviceIdLength = 65 });
+    }
+}

@@ -26,6 +26,8 @@ public readonly ref struct CommandPayload
     /// <summary>Writes a payload object: <c>{"action":…,"params":…}</c>; <paramref name="rawParams"/> is raw JSON (empty: omitted).</summary>
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> action, ReadOnlySpan<byte> rawParams = default, long timeoutMs = 0)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (TryWriteComposed(writer, action, rawParams, timeoutMs)) return;
         writer.WriteStartObject();
         writer.WriteString("action"u8, action);
         if (!rawParams.IsEmpty)
@@ -35,6 +37,35 @@ public readonly ref struct CommandPayload
         }
         if (timeoutMs > 0) writer.WriteNumber("timeout_ms"u8, timeoutMs);
         writer.WriteEndObject();
+    }
+
+    // The common case (a plain action name, small params) is composed on the stack and handed to the writer in one
+    // raw write, which skips its per-token bookkeeping; anything needing escapes takes the token-by-token path.
+    private static bool TryWriteComposed(Utf8JsonWriter writer, ReadOnlySpan<byte> action, ReadOnlySpan<byte> rawParams, long timeoutMs)
+    {
+        const int Capacity = 512;
+        if (action.Length + rawParams.Length > Capacity - 64 || action.IndexOfAny(PlainText.MustEscape) >= 0 || !System.Text.Unicode.Utf8.IsValid(action)) return false;
+        Span<byte> buffer = stackalloc byte[Capacity];
+        int p = PlainText.Put(buffer, 0, "{\"action\":\""u8);
+        p = PlainText.Put(buffer, p, action);
+        if (rawParams.IsEmpty)
+        {
+            p = PlainText.Put(buffer, p, "\""u8);
+        }
+        else
+        {
+            p = PlainText.Put(buffer, p, "\",\"params\":"u8);
+            p = PlainText.Put(buffer, p, rawParams);
+        }
+        if (timeoutMs > 0)
+        {
+            p = PlainText.Put(buffer, p, ",\"timeout_ms\":"u8);
+            System.Buffers.Text.Utf8Formatter.TryFormat(timeoutMs, buffer[p..], out int written);
+            p += written;
+        }
+        buffer[p++] = (byte)'}';
+        writer.WriteRawValue(buffer[..p], skipInputValidation: true);
+        return true;
     }
 
     /// <summary>Writes a proxy payload: <c>{"action":"proxy","target":…,"command":{"action":…,"params":…}}</c>.</summary>
@@ -51,11 +82,18 @@ public readonly ref struct CommandPayload
     /// <summary>Reads a command/query payload; <c>action</c> is required and must be a string.</summary>
     public static bool TryRead(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
     {
+        // Two methods, so that the common case does not pay for setting up the reader path's frame.
         if (TryReadFast(payload, out value))
         {
             error = default;
             return true;
         }
+        return TryReadWithReader(payload, out value, out error);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
+    private static bool TryReadWithReader(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
+    {
         value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         Utf8JsonSlice action = default, parameters = default, target = default, command = default;

@@ -36,6 +36,13 @@ public readonly record struct HeartbeatPayload(long UptimeSeconds, double Memory
             error = default;
             return true;
         }
+        return TryReadWithReader(payload, out value, out error);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
+    private static bool TryReadWithReader(Utf8JsonSlice payload, out HeartbeatPayload value, out ProtocolError error)
+    {
+        value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         long uptime = 0;
         double memory = 0, cpu = 0;

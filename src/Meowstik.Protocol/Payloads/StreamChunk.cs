@@ -152,6 +152,12 @@ public readonly ref struct StreamChunk
             error = default;
             return true;
         }
+        return TryReadWithReader(payload, requireData, out value, out error);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
+    private static bool TryReadWithReader(Utf8JsonSlice payload, bool requireData, out StreamChunk value, out ProtocolError error)
+    {
         value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         Utf8JsonSlice streamType = default, codec = default, data = default;

@@ -123,7 +123,7 @@ public static class BinaryStreamConverter
     // adjacent comma) and the range of its string token.
     private static void FindData(ReadOnlySpan<byte> payload, out int removeStart, out int removeEnd, out int valueStart, out int valueEnd, out bool escaped)
     {
-        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 256 });
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = int.MaxValue }); // validated already
         reader.Read();
         int previousEnd = (int)reader.BytesConsumed;
         bool first = true;
