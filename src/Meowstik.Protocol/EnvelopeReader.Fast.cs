@@ -56,10 +56,11 @@ public static partial class EnvelopeReader
         if (JsonScan.SkipWhiteSpace(s, p) != s.Length) return false;
         if (!Validate(ref fields, requireStreamData, out _)) return false;
 
+        fields.Command.IsRecorded = true;
         envelope = new MeshEnvelope(
             fields.Type, s, default, false,
             fields.Id, fields.From, fields.To, fields.CorrelationId, fields.Timestamp, fields.Payload,
-            fields.TimestampValue, fields.HasTimestampValue, s.Length);
+            fields.TimestampValue, fields.HasTimestampValue, s.Length, fields.Command);
         return true;
     }
 
@@ -119,7 +120,9 @@ public static partial class EnvelopeReader
                 if (p >= s.Length || s[p] != (byte)'"') return -1;
                 int nameEnd = JsonScan.String(s, p, out bool escapedName);
                 if (nameEnd < 0 || escapedName) return -1;
-                PayloadKey key = ClassifyPayloadName(s[(p + 1)..(nameEnd - 1)]);
+                ReadOnlySpan<byte> payloadName = s[(p + 1)..(nameEnd - 1)];
+                PayloadKey key = ClassifyPayloadName(payloadName);
+                CommandKey commandKey = key == PayloadKey.None ? ClassifyCommandName(payloadName) : CommandKey.None;
                 p = JsonScan.SkipWhiteSpace(s, nameEnd);
                 if (p >= s.Length || s[p] != (byte)':') return -1;
                 p = JsonScan.SkipWhiteSpace(s, p + 1);
@@ -134,8 +137,37 @@ public static partial class EnvelopeReader
                         fields.WrongTypeOffsets[(int)key] = p;
                     }
                 }
-                p = JsonScan.Value(s, p, 3, maxDepth);
-                if (p < 0) return -1;
+                int valueStart = p;
+                if (p < s.Length && s[p] == (byte)'"')
+                {
+                    p = JsonScan.String(s, p, out bool escapedValue);
+                    if (p < 0) return -1;
+                    if (key == PayloadKey.Action) fields.Command.ActionEscaped = escapedValue;
+                    else if (commandKey == CommandKey.Target) fields.Command.TargetEscaped = escapedValue;
+                    else if (commandKey == CommandKey.Params) fields.Command.ParamsEscaped = escapedValue;
+                }
+                else
+                {
+                    p = JsonScan.Value(s, p, 3, maxDepth);
+                    if (p < 0) return -1;
+                }
+                // Recorded for every type (the type may come after the payload); the last occurrence wins, as in
+                // CommandPayload's reader.
+                if (key == PayloadKey.Action)
+                {
+                    fields.Command.ActionStart = valueStart;
+                    fields.Command.ActionEnd = p;
+                }
+                else
+                {
+                    switch (commandKey)
+                    {
+                        case CommandKey.Params: fields.Command.ParamsStart = valueStart; fields.Command.ParamsEnd = p; break;
+                        case CommandKey.Target: fields.Command.TargetStart = valueStart; fields.Command.TargetEnd = p; break;
+                        case CommandKey.Command: fields.Command.CommandStart = valueStart; fields.Command.CommandEnd = p; break;
+                        case CommandKey.TimeoutMs: fields.Command.TimeoutStart = valueStart; fields.Command.TimeoutEnd = p; break;
+                    }
+                }
                 p = JsonScan.SkipWhiteSpace(s, p);
                 if (p >= s.Length) return -1;
                 if (s[p] == (byte)'}')
@@ -161,6 +193,17 @@ public static partial class EnvelopeReader
         9 when name.SequenceEqual("timestamp"u8) => EnvelopeField.Timestamp,
         14 when name.SequenceEqual("correlation_id"u8) => EnvelopeField.CorrelationId,
         _ => EnvelopeField.Unknown,
+    };
+
+    private enum CommandKey { None = 0, Params, Target, Command, TimeoutMs }
+
+    private static CommandKey ClassifyCommandName(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        6 when name.SequenceEqual("params"u8) => CommandKey.Params,
+        6 when name.SequenceEqual("target"u8) => CommandKey.Target,
+        7 when name.SequenceEqual("command"u8) => CommandKey.Command,
+        10 when name.SequenceEqual("timeout_ms"u8) => CommandKey.TimeoutMs,
+        _ => CommandKey.None,
     };
 
     private static PayloadKey ClassifyPayloadName(ReadOnlySpan<byte> name) => name.Length switch
