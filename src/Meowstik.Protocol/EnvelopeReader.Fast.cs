@@ -138,36 +138,9 @@ public static partial class EnvelopeReader
                     }
                 }
                 int valueStart = p;
-                if (p < s.Length && s[p] == (byte)'"')
-                {
-                    p = JsonScan.String(s, p, out bool escapedValue);
-                    if (p < 0) return -1;
-                    if (key == PayloadKey.Action) fields.Command.ActionEscaped = escapedValue;
-                    else if (commandKey == CommandKey.Target) fields.Command.TargetEscaped = escapedValue;
-                    else if (commandKey == CommandKey.Params) fields.Command.ParamsEscaped = escapedValue;
-                }
-                else
-                {
-                    p = JsonScan.Value(s, p, 3, maxDepth);
-                    if (p < 0) return -1;
-                }
-                // Recorded for every type (the type may come after the payload); the last occurrence wins, as in
-                // CommandPayload's reader.
-                if (key == PayloadKey.Action)
-                {
-                    fields.Command.ActionStart = valueStart;
-                    fields.Command.ActionEnd = p;
-                }
-                else
-                {
-                    switch (commandKey)
-                    {
-                        case CommandKey.Params: fields.Command.ParamsStart = valueStart; fields.Command.ParamsEnd = p; break;
-                        case CommandKey.Target: fields.Command.TargetStart = valueStart; fields.Command.TargetEnd = p; break;
-                        case CommandKey.Command: fields.Command.CommandStart = valueStart; fields.Command.CommandEnd = p; break;
-                        case CommandKey.TimeoutMs: fields.Command.TimeoutStart = valueStart; fields.Command.TimeoutEnd = p; break;
-                    }
-                }
+                p = JsonScan.Value(s, p, 3, maxDepth);
+                if (p < 0) return -1;
+                if (key == PayloadKey.Action || commandKey != CommandKey.None) RecordCommandMember(s, valueStart, p, commandKey, ref fields.Command);
                 p = JsonScan.SkipWhiteSpace(s, p);
                 if (p >= s.Length) return -1;
                 if (s[p] == (byte)'}')
@@ -196,6 +169,21 @@ public static partial class EnvelopeReader
     };
 
     private enum CommandKey { None = 0, Params, Target, Command, TimeoutMs }
+
+    // Recorded for every type (the type may come after the payload); the last occurrence wins, as in CommandPayload's
+    // reader. CommandKey.None here means action. The value was validated: a backslash in a string is an escape.
+    private static void RecordCommandMember(ReadOnlySpan<byte> s, int start, int end, CommandKey key, ref CommandMembers members)
+    {
+        bool escaped = s[start] == (byte)'"' && s[(start + 1)..(end - 1)].Contains((byte)'\\');
+        switch (key)
+        {
+            case CommandKey.None: members.ActionStart = start; members.ActionEnd = end; members.ActionEscaped = escaped; break;
+            case CommandKey.Params: members.ParamsStart = start; members.ParamsEnd = end; members.ParamsEscaped = escaped; break;
+            case CommandKey.Target: members.TargetStart = start; members.TargetEnd = end; members.TargetEscaped = escaped; break;
+            case CommandKey.Command: members.CommandStart = start; members.CommandEnd = end; break;
+            case CommandKey.TimeoutMs: members.TimeoutStart = start; members.TimeoutEnd = end; break;
+        }
+    }
 
     private static CommandKey ClassifyCommandName(ReadOnlySpan<byte> name) => name.Length switch
     {
