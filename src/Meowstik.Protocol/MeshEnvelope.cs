@@ -19,7 +19,8 @@ public readonly ref struct MeshEnvelope
     private readonly DateTimeOffset _timestampValue;
 
     /// <summary>The command/query members the fast scanner located (not recorded on the reader path).</summary>
-    internal EnvelopeReader.CommandMembers CommandMembers { get; }
+    /// <remarks>A field, not a property: the command reader reads it in place instead of copying it.</remarks>
+    internal readonly EnvelopeReader.CommandMembers CommandMembers;
 
     /// <summary>The whole message, when it is contiguous (the offsets in <see cref="CommandMembers"/> refer to it).</summary>
     internal ReadOnlySpan<byte> ContiguousInput => _span;

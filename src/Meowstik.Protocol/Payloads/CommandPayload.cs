@@ -97,7 +97,7 @@ public readonly ref struct CommandPayload
     /// </summary>
     public static bool TryRead(scoped in MeshEnvelope envelope, out CommandPayload value, out ProtocolError error)
     {
-        if (envelope.CommandMembers.IsRecorded && TryReadRecorded(envelope.ContiguousInput, envelope.CommandMembers, out value))
+        if (envelope.CommandMembers.IsRecorded && TryReadRecorded(envelope.ContiguousInput, in envelope.CommandMembers, out value))
         {
             error = default;
             return true;
