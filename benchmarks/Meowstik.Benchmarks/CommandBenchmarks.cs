@@ -58,7 +58,7 @@ public class CommandBenchmarks
     public long Meowstik_Decode()
     {
         if (!EnvelopeReader.TryRead(SampleMessages.Command, out MeshEnvelope envelope, out _)) return -1;
-        if (!CommandPayload.TryRead(envelope.Payload, out CommandPayload command, out _)) return -1;
+        if (!CommandPayload.TryRead(envelope, out CommandPayload command, out _)) return -1;
         return command.Action.RawStringLength + envelope.To.RawStringLength + command.Params.Length;
     }
 }

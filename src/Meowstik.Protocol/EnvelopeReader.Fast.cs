@@ -56,10 +56,11 @@ public static partial class EnvelopeReader
         if (JsonScan.SkipWhiteSpace(s, p) != s.Length) return false;
         if (!Validate(ref fields, requireStreamData, out _)) return false;
 
+        fields.Command.IsRecorded = true;
         envelope = new MeshEnvelope(
             fields.Type, s, default, false,
             fields.Id, fields.From, fields.To, fields.CorrelationId, fields.Timestamp, fields.Payload,
-            fields.TimestampValue, fields.HasTimestampValue, s.Length);
+            fields.TimestampValue, fields.HasTimestampValue, s.Length, fields.Command);
         return true;
     }
 
@@ -119,7 +120,9 @@ public static partial class EnvelopeReader
                 if (p >= s.Length || s[p] != (byte)'"') return -1;
                 int nameEnd = JsonScan.String(s, p, out bool escapedName);
                 if (nameEnd < 0 || escapedName) return -1;
-                PayloadKey key = ClassifyPayloadName(s[(p + 1)..(nameEnd - 1)]);
+                ReadOnlySpan<byte> payloadName = s[(p + 1)..(nameEnd - 1)];
+                PayloadKey key = ClassifyPayloadName(payloadName);
+                CommandKey commandKey = key == PayloadKey.None ? ClassifyCommandName(payloadName) : CommandKey.None;
                 p = JsonScan.SkipWhiteSpace(s, nameEnd);
                 if (p >= s.Length || s[p] != (byte)':') return -1;
                 p = JsonScan.SkipWhiteSpace(s, p + 1);
@@ -134,8 +137,10 @@ public static partial class EnvelopeReader
                         fields.WrongTypeOffsets[(int)key] = p;
                     }
                 }
+                int valueStart = p;
                 p = JsonScan.Value(s, p, 3, maxDepth);
                 if (p < 0) return -1;
+                if (key == PayloadKey.Action || commandKey != CommandKey.None) RecordCommandMember(s, valueStart, p, commandKey, ref fields.Command);
                 p = JsonScan.SkipWhiteSpace(s, p);
                 if (p >= s.Length) return -1;
                 if (s[p] == (byte)'}')
@@ -161,6 +166,32 @@ public static partial class EnvelopeReader
         9 when name.SequenceEqual("timestamp"u8) => EnvelopeField.Timestamp,
         14 when name.SequenceEqual("correlation_id"u8) => EnvelopeField.CorrelationId,
         _ => EnvelopeField.Unknown,
+    };
+
+    private enum CommandKey { None = 0, Params, Target, Command, TimeoutMs }
+
+    // Recorded for every type (the type may come after the payload); the last occurrence wins, as in CommandPayload's
+    // reader. CommandKey.None here means action. The value was validated: a backslash in a string is an escape.
+    private static void RecordCommandMember(ReadOnlySpan<byte> s, int start, int end, CommandKey key, ref CommandMembers members)
+    {
+        bool escaped = s[start] == (byte)'"' && s[(start + 1)..(end - 1)].Contains((byte)'\\');
+        switch (key)
+        {
+            case CommandKey.None: members.ActionStart = start; members.ActionEnd = end; members.ActionEscaped = escaped; break;
+            case CommandKey.Params: members.ParamsStart = start; members.ParamsEnd = end; members.ParamsEscaped = escaped; break;
+            case CommandKey.Target: members.TargetStart = start; members.TargetEnd = end; members.TargetEscaped = escaped; break;
+            case CommandKey.Command: members.CommandStart = start; members.CommandEnd = end; break;
+            case CommandKey.TimeoutMs: members.TimeoutStart = start; members.TimeoutEnd = end; break;
+        }
+    }
+
+    private static CommandKey ClassifyCommandName(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        6 when name.SequenceEqual("params"u8) => CommandKey.Params,
+        6 when name.SequenceEqual("target"u8) => CommandKey.Target,
+        7 when name.SequenceEqual("command"u8) => CommandKey.Command,
+        10 when name.SequenceEqual("timeout_ms"u8) => CommandKey.TimeoutMs,
+        _ => CommandKey.None,
     };
 
     private static PayloadKey ClassifyPayloadName(ReadOnlySpan<byte> name) => name.Length switch

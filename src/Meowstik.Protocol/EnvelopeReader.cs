@@ -507,8 +507,21 @@ public static partial class EnvelopeReader
         public bool Escaped;
     }
 
+    /// <summary>
+    /// Where the fast scanner found the command/query members (<c>action</c>, <c>params</c>, <c>target</c>,
+    /// <c>command</c>, <c>timeout_ms</c>) at the payload's top level, as [start, end) offsets into the message, so that
+    /// <see cref="Payloads.CommandPayload"/> can build its view without scanning the payload again. End 0: absent.
+    /// Only set when the whole message went through the fast scanner (<see cref="IsRecorded"/>).
+    /// </summary>
+    internal struct CommandMembers
+    {
+        public int ActionStart, ActionEnd, ParamsStart, ParamsEnd, TargetStart, TargetEnd, CommandStart, CommandEnd, TimeoutStart, TimeoutEnd;
+        public bool ActionEscaped, ParamsEscaped, TargetEscaped, IsRecorded;
+    }
+
     private struct EnvelopeFields
     {
+        public CommandMembers Command;
         public int Seen;
         public int PayloadKeys;
         public int WrongTypeKeys;

@@ -18,6 +18,13 @@ public readonly ref struct MeshEnvelope
     private readonly EnvelopeReader.FieldRange _id, _from, _to, _correlationId, _timestamp, _payload;
     private readonly DateTimeOffset _timestampValue;
 
+    /// <summary>The command/query members the fast scanner located (not recorded on the reader path).</summary>
+    /// <remarks>A field, not a property: the command reader reads it in place instead of copying it.</remarks>
+    internal readonly EnvelopeReader.CommandMembers CommandMembers;
+
+    /// <summary>The whole message, when it is contiguous (the offsets in <see cref="CommandMembers"/> refer to it).</summary>
+    internal ReadOnlySpan<byte> ContiguousInput => _span;
+
     internal MeshEnvelope(
         MessageType type,
         ReadOnlySpan<byte> span,
@@ -31,8 +38,10 @@ public readonly ref struct MeshEnvelope
         EnvelopeReader.FieldRange payload,
         DateTimeOffset timestampValue,
         bool hasTimestampValue,
-        long length)
+        long length,
+        scoped in EnvelopeReader.CommandMembers commandMembers = default)
     {
+        CommandMembers = commandMembers;
         Type = type;
         _span = span;
         _sequence = sequence;

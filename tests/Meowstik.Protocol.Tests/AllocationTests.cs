@@ -102,6 +102,7 @@ public class AllocationTests
             writer.EndEnvelope();
             if (!EnvelopeReader.TryRead(Command, out MeshEnvelope env, out _)) throw new InvalidOperationException();
             if (!CommandPayload.TryRead(env.Payload, out CommandPayload command, out _) || !command.Action.ValueEquals("speak"u8)) throw new InvalidOperationException();
+            if (!CommandPayload.TryRead(env, out CommandPayload fromEnvelope, out _) || fromEnvelope.Params.Length != command.Params.Length) throw new InvalidOperationException();
         });
     }
 

@@ -133,9 +133,23 @@ public class FastPathDifferentialTests
     private static string Describe(MeshEnvelope env)
     {
         string validation = PayloadValidator.TryValidate(env, out ProtocolError error) ? "valid" : error.ToString();
-        return $"ok {env.Type}|{env.Id.GetRawText()}|{env.Id.IsEscaped}|{env.From.GetRawText()}|{env.To.GetRawText()}|{env.CorrelationId.GetRawText()}|"
+        // The envelope overload reuses the scanner's member offsets; it must read exactly what the slice overload reads.
+        string command = "";
+        if (env.HasPayload)
+        {
+            bool viaPayload = CommandPayload.TryRead(env.Payload, out CommandPayload fromPayload, out ProtocolError payloadError);
+            bool viaEnvelope = CommandPayload.TryRead(env, out CommandPayload fromEnvelope, out ProtocolError envelopeError);
+            command = viaPayload ? DescribeCommand(fromPayload) : "command " + payloadError;
+            Assert.Equal(command, viaEnvelope ? DescribeCommand(fromEnvelope) : "command " + envelopeError);
+        }
+        return $"ok {command}|{env.Type}|{env.Id.GetRawText()}|{env.Id.IsEscaped}|{env.From.GetRawText()}|{env.To.GetRawText()}|{env.CorrelationId.GetRawText()}|"
             + $"{env.Timestamp.GetRawText()}|{env.TimestampValue?.ToString("O")}|{env.Payload.GetRawText()}|{env.Length}|{validation}";
     }
+
+    private static string DescribeCommand(CommandPayload c) =>
+        $"{DescribeSlice(c.Action)}|{DescribeSlice(c.Params)}|{DescribeSlice(c.Target)}|{DescribeSlice(c.Command)}|{c.TimeoutMs}";
+
+    private static string DescribeSlice(Utf8JsonSlice slice) => $"{slice.TokenType}:{slice.IsEscaped}:{slice.GetRawText()}";
 
     private static byte[] Mutate(byte[] source, Random random)
     {

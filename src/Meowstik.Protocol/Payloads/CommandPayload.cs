@@ -91,6 +91,58 @@ public readonly ref struct CommandPayload
         return TryReadWithReader(payload, out value, out error);
     }
 
+    /// <summary>
+    /// Reads the payload of a decoded command/query envelope; same result as <c>TryRead(envelope.Payload, …)</c>, but
+    /// reuses the member positions the envelope reader found while validating, so the payload is not scanned again.
+    /// </summary>
+    public static bool TryRead(scoped in MeshEnvelope envelope, out CommandPayload value, out ProtocolError error)
+    {
+        if (envelope.CommandMembers.IsRecorded && TryReadRecorded(envelope.ContiguousInput, in envelope.CommandMembers, out value))
+        {
+            error = default;
+            return true;
+        }
+        return TryRead(envelope.Payload, out value, out error);
+    }
+
+    // Builds the view from the envelope scanner's offsets; false for any case the scanner path leaves to the reader
+    // (a wrongly typed member, an unusual timeout), so the result is exactly TryReadFast's.
+    private static bool TryReadRecorded(ReadOnlySpan<byte> s, scoped in EnvelopeReader.CommandMembers m, out CommandPayload value)
+    {
+        value = default;
+        if (m.ActionEnd == 0 || s[m.ActionStart] != (byte)'"') return false;
+        if (m.TargetEnd != 0 && s[m.TargetStart] != (byte)'"') return false;
+        if (m.CommandEnd != 0 && s[m.CommandStart] != (byte)'{') return false;
+        long timeoutMs = 0;
+        if (m.TimeoutEnd != 0)
+        {
+            ReadOnlySpan<byte> raw = s[m.TimeoutStart..m.TimeoutEnd];
+            if (!raw.SequenceEqual("null"u8)
+                && (raw[0] is not ((byte)'-' or (>= (byte)'0' and <= (byte)'9'))
+                    || !System.Buffers.Text.Utf8Parser.TryParse(raw, out timeoutMs, out int consumed) || consumed != raw.Length || timeoutMs < 0)) return false;
+        }
+        value = new CommandPayload
+        {
+            Action = new Utf8JsonSlice(s[m.ActionStart..m.ActionEnd], JsonTokenType.String, m.ActionEscaped),
+            Params = m.ParamsEnd == 0 ? default : new Utf8JsonSlice(s[m.ParamsStart..m.ParamsEnd], TokenTypeOf(s[m.ParamsStart]), m.ParamsEscaped),
+            Target = m.TargetEnd == 0 ? default : new Utf8JsonSlice(s[m.TargetStart..m.TargetEnd], JsonTokenType.String, m.TargetEscaped),
+            Command = m.CommandEnd == 0 ? default : new Utf8JsonSlice(s[m.CommandStart..m.CommandEnd], JsonTokenType.StartObject, false),
+            TimeoutMs = timeoutMs,
+        };
+        return true;
+    }
+
+    private static JsonTokenType TokenTypeOf(byte first) => first switch
+    {
+        (byte)'"' => JsonTokenType.String,
+        (byte)'{' => JsonTokenType.StartObject,
+        (byte)'[' => JsonTokenType.StartArray,
+        (byte)'t' => JsonTokenType.True,
+        (byte)'f' => JsonTokenType.False,
+        (byte)'n' => JsonTokenType.Null,
+        _ => JsonTokenType.Number,
+    };
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // cold: keep its frame out of TryRead
     private static bool TryReadWithReader(Utf8JsonSlice payload, out CommandPayload value, out ProtocolError error)
     {

@@ -21,7 +21,7 @@ public static class PayloadValidator
                 return RegisterPayload.TryRead(envelope.Payload, out _, out error);
             case MessageType.Command:
             case MessageType.Query:
-                return ValidateCommand(envelope.Payload, out error);
+                return ValidateCommand(envelope, out error);
             case MessageType.Response:
                 if (!envelope.HasPayload) return NoError(out error);
                 return ResponsePayload.TryRead(envelope.Payload, out _, out error);
@@ -42,9 +42,9 @@ public static class PayloadValidator
         }
     }
 
-    private static bool ValidateCommand(Utf8JsonSlice payload, out ProtocolError error)
+    private static bool ValidateCommand(scoped in MeshEnvelope envelope, out ProtocolError error)
     {
-        if (!CommandPayload.TryRead(payload, out CommandPayload command, out error)) return false;
+        if (!CommandPayload.TryRead(envelope, out CommandPayload command, out error)) return false;
         if (!command.Command.IsPresent) return true;
         if (CommandPayload.TryRead(command.Command, out _, out ProtocolError inner)) return true;
         error = new ProtocolError(inner.Code, inner.Offset, inner.Field == "payload.action" ? "payload.command.action" : "payload.command");
