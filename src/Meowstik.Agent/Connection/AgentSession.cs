@@ -365,7 +365,7 @@ internal sealed class AgentSession
             return;
         }
 
-        if (!CommandPayload.TryRead(envelope.Payload, out CommandPayload request, out ProtocolError error) || !request.Action.IsString)
+        if (!CommandPayload.TryRead(envelope, out CommandPayload request, out ProtocolError error) || !request.Action.IsString)
         {
             Reject(error.Code == ProtocolErrorCode.None ? "missing_action" : ProtocolErrorCodes.GetWireName(error.Code), error.ToString());
             _agent.EnqueueAnswer(MessageType.Error, from, id, OutboundPayloads.Error(MeshErrorCodes.InvalidRequest, "The request payload needs a string 'action'."));

@@ -29,7 +29,7 @@ internal sealed class HubActions
 
     public void Handle(MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, long start)
     {
-        if (!CommandPayload.TryRead(envelope.Payload, out CommandPayload command, out ProtocolError error))
+        if (!CommandPayload.TryRead(envelope, out CommandPayload command, out ProtocolError error))
         {
             _hub.Router.RejectProtocol(sender, envelope.Type, id, envelope.Length, error);
             return;

@@ -364,7 +364,7 @@ internal sealed partial class MessageRouter
             _hub.HubActions.Handle(sender, envelope, id, start);
             return;
         }
-        if (!CommandPayload.TryRead(envelope.Payload, out CommandPayload command, out ProtocolError error))
+        if (!CommandPayload.TryRead(envelope, out CommandPayload command, out ProtocolError error))
         {
             RejectProtocol(sender, envelope.Type, id, envelope.Length, error);
             return;

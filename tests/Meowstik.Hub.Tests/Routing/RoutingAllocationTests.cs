@@ -53,9 +53,7 @@ public sealed class RoutingAllocationTests
             RoundTrips();
             Assert.Equal(0, hub.PendingRequestCount);
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            RoundTrips();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long allocated = LeastAllocatedOf(RoundTrips);
             Assert.Equal(0, hub.PendingRequestCount);
             Assert.Equal(0, hub.DroppedMessageCount);
             Assert.True(allocated == 0, $"{allocated} bytes allocated for {commands.Length * 2} routed messages");
@@ -93,9 +91,7 @@ public sealed class RoutingAllocationTests
 
             Broadcasts();
             Broadcasts();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Broadcasts();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long allocated = LeastAllocatedOf(Broadcasts);
             Assert.Equal(0, hub.DroppedMessageCount);
             Assert.True(allocated == 0, $"{allocated} bytes allocated for 500 broadcasts to 10 observers");
         }
@@ -103,6 +99,21 @@ public sealed class RoutingAllocationTests
         {
             HubTestHost.TryDelete(directory);
         }
+    }
+
+    // The fewest bytes the measured block allocated over three windows. A per-message allocation shows in every window;
+    // a one-time lazy allocation that a background thread can trigger at any moment (System.Threading.Lock creates its
+    // wait event the first time the timer wheel's tick contends with the routing thread) shows in one window at most.
+    private static long LeastAllocatedOf(Action block)
+    {
+        long least = long.MaxValue;
+        for (int window = 0; window < 3 && least != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            block();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     private static void Drain(MeshConnection connection, int expect)
