@@ -79,6 +79,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// <summary>True once <see cref="Close"/> was called.</summary>
     public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
 
+    private static readonly TimeSpan PeerCloseWait = TimeSpan.FromSeconds(1);
+
     /// <summary>The close code once closing.</summary>
     public int CloseCode => Volatile.Read(ref _closeCode);
 
@@ -99,6 +101,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             Log.TransportEnded(_hub.Logger, Number, DeviceId, ex.Message);
+            await AwaitPeerCloseAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -320,6 +323,32 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         {
             Close(MeshCloseCodes.InternalError, "send loop ended", drain: false);
             _outbound.DiscardAll();
+        }
+    }
+
+    // When the WebSocket layer itself failed the connection (e.g. invalid UTF-8 text: it sends 1007 and throws), its close
+    // frame is already on the wire. Reading the peer's answering close before aborting lets the peer see that close
+    // code; aborting at once can reset the TCP connection before the peer has read it. Bounded by a short timeout.
+    private async Task AwaitPeerCloseAsync()
+    {
+        if (_socket.State != WebSocketState.CloseSent) return;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256);
+        try
+        {
+            using var timeout = new CancellationTokenSource(PeerCloseWait);
+            while (_socket.State == WebSocketState.CloseSent)
+            {
+                ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(buffer.AsMemory(), timeout.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The peer did not answer in time or the transport is gone: the abort below ends it either way.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
