@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Meowstik.Protocol;
+using Meowstik.Protocol.Tests.Support;
 
 namespace Meowstik.Protocol.Tests;
 
@@ -37,7 +38,7 @@ public class EnvelopeSmokeTests
         Assert.NotNull(env.TimestampValue);
         Assert.True(env.To.ValueEquals("alexa-001"u8));
 
-        var seq = SplitEveryByte(buffer.WrittenSpan.ToArray());
+        var seq = Sequences.OneBytePerSegment(buffer.WrittenSpan.ToArray());
         Assert.True(EnvelopeReader.TryRead(seq, out MeshEnvelope env2, out error), error.ToString());
         Assert.True(env2.To.ValueEquals("alexa-001"u8));
         Assert.Equal(env.Payload.GetRawText(), env2.Payload.GetRawText());
@@ -74,29 +75,5 @@ public class EnvelopeSmokeTests
         json[json.Length - 5] = 0xC3; // lead byte followed by an ASCII quote: invalid
         Assert.False(EnvelopeReader.TryRead(json, out _, out ProtocolError error));
         Assert.Equal(ProtocolErrorCode.InvalidUtf8, error.Code);
-    }
-
-    private static ReadOnlySequence<byte> SplitEveryByte(byte[] data)
-    {
-        Segment first = new(data.AsMemory(0, 1), 0);
-        Segment last = first;
-        for (int i = 1; i < data.Length; i++) last = last.Append(data.AsMemory(i, 1));
-        return new ReadOnlySequence<byte>(first, 0, last, 1);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
