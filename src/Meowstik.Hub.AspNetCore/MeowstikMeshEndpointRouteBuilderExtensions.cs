@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Meowstik.Hub;
+using Meowstik.Hub.AspNetCore;
 using Meowstik.Hub.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -136,6 +137,13 @@ public static class MeowstikMeshEndpointRouteBuilderExtensions
         MeshHub hub = context.RequestServices.GetRequiredService<MeshHub>();
         string? pathId = routeKey is null ? null : context.Request.RouteValues[routeKey] as string;
         var info = new MeshConnectionInfo(context.Connection.RemoteIpAddress?.ToString(), kind, pathId, TokenOf(context.Request));
+        if (WebSocketUpgrade.CanUpgrade(context))
+        {
+            // HTTP/1.1: the hub gets the transport stream and writes each burst with one socket write.
+            Stream transport = await WebSocketUpgrade.UpgradeAsync(context).ConfigureAwait(false);
+            await hub.HandleConnectionAsync(transport, info, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = hub.Options.HeartbeatInterval,

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Meowstik.Hub.Audit;
 using Meowstik.Hub.Auth;
 using Meowstik.Hub.Connections;
+using Meowstik.Hub.Connections.Transport;
 using Meowstik.Hub.Heartbeat;
 using Meowstik.Hub.Metrics;
 using Meowstik.Hub.Registry;
@@ -18,7 +19,7 @@ namespace Meowstik.Hub;
 
 /// <summary>
 /// The mesh hub: every device connects to it over a WebSocket, registers, and is routed to (commands, queries, responses,
-/// events, streams, heartbeats). Host it anywhere by handing accepted sockets to <see cref="HandleConnectionAsync"/>
+/// events, streams, heartbeats). Host it anywhere by handing accepted sockets to <see cref="HandleConnectionAsync(WebSocket, MeshConnectionInfo, CancellationToken)"/> (or the transport stream: <see cref="HandleConnectionAsync(Stream, MeshConnectionInfo, CancellationToken)"/>)
 /// (Kestrel via <c>Meowstik.Hub.AspNetCore</c>, <c>HttpListener</c>, or <see cref="WebSocket.CreateFromStream(Stream, WebSocketCreationOptions)"/>
 /// over your own TCP/TLS stream). The embedding application commands devices in-process through the host API
 /// (<see cref="SendCommandAsync(string, string, JsonElement?, TimeSpan?, CancellationToken)"/>, <see cref="SubscribeEvents"/>…).
@@ -193,12 +194,40 @@ public sealed partial class MeshHub : IAsyncDisposable
     /// <summary>
     /// Serves one WebSocket until it closes: registration, routing, heartbeats. The task completes when the connection is
     /// gone; it does not throw for transport failures. Cancelling <paramref name="cancellationToken"/> closes the connection with 1001.
+    /// The hub sends each message with one <see cref="WebSocket.SendAsync(ReadOnlyMemory{byte}, WebSocketMessageType, bool, CancellationToken)"/>;
+    /// hand the hub the upgraded stream instead (<see cref="HandleConnectionAsync(Stream, MeshConnectionInfo, CancellationToken)"/>)
+    /// and it writes bursts in batches, one socket write per batch.
     /// </summary>
-    public async Task HandleConnectionAsync(WebSocket socket, MeshConnectionInfo info, CancellationToken cancellationToken = default)
+    public Task HandleConnectionAsync(WebSocket socket, MeshConnectionInfo info, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(info);
-        var connection = new MeshConnection(this, socket, info);
+        return ServeAsync(socket, info, frames: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Serves one connection given as its transport stream, right after the WebSocket handshake (the <c>101 Switching
+    /// Protocols</c> response is sent: Kestrel's <c>IHttpUpgradeFeature.UpgradeAsync()</c>, or your own TCP/TLS stream). The hub
+    /// creates the server WebSocket over it (keep-alive pings every <see cref="MeshHubOptions.HeartbeatInterval"/>) and writes
+    /// what is queued for the device in batches: many frames, one write and one flush. The stream is disposed when the
+    /// connection ends. Otherwise as <see cref="HandleConnectionAsync(WebSocket, MeshConnectionInfo, CancellationToken)"/>.
+    /// </summary>
+    public async Task HandleConnectionAsync(Stream transport, MeshConnectionInfo info, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(info);
+        var frames = new CoalescingStream(transport);
+        using WebSocket socket = WebSocket.CreateFromStream(frames, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = Options.HeartbeatInterval,
+        });
+        await ServeAsync(socket, info, frames, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ServeAsync(WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames, CancellationToken cancellationToken)
+    {
+        var connection = new MeshConnection(this, socket, info, frames);
         bool accepted;
         lock (_connectionsLock)
         {

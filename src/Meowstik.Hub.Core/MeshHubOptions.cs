@@ -37,10 +37,27 @@ public sealed class MeshHubOptions
     public int MaxPendingRequests { get; set; } = 100_000;
 
     /// <summary>
-    /// Control messages (everything but stream chunks) that may wait in one connection's outbound queue. When a slow client lets it
-    /// fill up, the client is closed with 1013 (and the drop counted and audited). Default 1,024.
+    /// The byte budget of one connection's outbound queue of control messages (everything but stream chunks). When routing a
+    /// message pushes a recipient above it, the hub stops reading from the connection that sent it until the recipient drains
+    /// to half of it: backpressure reaches fast senders through TCP, and a reading device is never closed for being sent a
+    /// burst. Default 4 MiB.
     /// </summary>
-    public int OutboundQueueCapacity { get; set; } = 1024;
+    public long OutboundBufferBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// The hard cap of one connection's outbound backlog in bytes (like nats-server's <c>max_pending</c>). Flow control keeps a
+    /// queue near <see cref="OutboundBufferBytes"/>; only many senders at once or host-side bursts can pass this, and the
+    /// connection is then closed as a slow consumer (1013, counted in <c>meowstik.hub.slow_consumers</c> with
+    /// <c>rule=max_pending</c>, audited). Default 64 MiB.
+    /// </summary>
+    public long MaxPendingBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// How long one write to a connection may make no progress before the connection is closed as a slow consumer (1013,
+    /// <c>rule=write_deadline</c>; like nats-server's <c>write_deadline</c>). A client that reads, however slowly, is not
+    /// closed. Default 10 s.
+    /// </summary>
+    public TimeSpan WriteDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Audio stream chunks that may wait per subscriber before older ones are dropped (counted). Default 64.</summary>
     public int AudioQueueCapacity { get; set; } = 64;
@@ -106,7 +123,9 @@ public sealed class MeshHubOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 256, nameof(MaxMessageBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRequests, 1, nameof(MaxPendingRequests));
-        ArgumentOutOfRangeException.ThrowIfLessThan(OutboundQueueCapacity, 1, nameof(OutboundQueueCapacity));
+        Positive(WriteDeadline, nameof(WriteDeadline));
+        ArgumentOutOfRangeException.ThrowIfLessThan(OutboundBufferBytes, 1024, nameof(OutboundBufferBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingBytes, OutboundBufferBytes, nameof(MaxPendingBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(AudioQueueCapacity, 1, nameof(AudioQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(RateLimitBurst, 1, nameof(RateLimitBurst));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxViolations, 0, nameof(MaxViolations));

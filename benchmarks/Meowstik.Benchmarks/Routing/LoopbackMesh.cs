@@ -52,7 +52,7 @@ public sealed class LoopbackMesh : IAsyncDisposable
             o.AuditDeliveredMessages = auditDelivered;
             o.RateLimitPerSecond = 10_000_000;
             o.RateLimitBurst = 10_000_000;
-            o.OutboundQueueCapacity = 100_000;
+            o.OutboundBufferBytes = 64L * 1024 * 1024;
             o.EchoHeartbeats = false;
         });
         WebApplication app = builder.Build();

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Meowstik.Hub.Auth;
+using Meowstik.Hub.Connections.Transport;
 using Meowstik.Hub.Heartbeat;
 using Meowstik.Hub.Metrics;
 using Meowstik.Hub.Routing;
@@ -15,6 +16,12 @@ namespace Meowstik.Hub.Connections;
 /// One WebSocket session: a receive loop (whole messages via <see cref="WebSocketMessageReader"/>, decoded and routed inline),
 /// a send loop draining the <see cref="OutboundQueue"/>, the registration state machine, rate limiting, violation counting, and
 /// the registration / heartbeat deadline on the hub's timer wheel (any received traffic counts as liveness).
+/// <para>
+/// Flow control: when routing a message pushes a recipient's queue above its byte budget, this connection's receive loop stops
+/// reading until that recipient drains (TCP carries the pressure back to the sender). A recipient is closed as a slow consumer
+/// only when a write to it makes no progress for <see cref="MeshHubOptions.WriteDeadline"/>, or its backlog exceeds
+/// <see cref="MeshHubOptions.MaxPendingBytes"/>.
+/// </para>
 /// </summary>
 internal sealed partial class MeshConnection : TimerWheelEntry
 {
@@ -23,6 +30,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private readonly MeshHub _hub;
     private readonly WebSocket _socket;
     private readonly OutboundQueue _outbound;
+    private readonly CoalescingStream? _frames;
+    private readonly BackpressureScope _backpressure = new();
     private readonly TokenBucket _rate;
     private readonly ViolationCounter _violations;
     private readonly CancellationTokenSource _closeCts = new();
@@ -31,17 +40,27 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private int _closeCode;
     private string _closeReason = "";
     private volatile bool _discardPending;
+    private volatile bool _paused;
+    private CancellationTokenSource? _writeCts;
     private volatile ConnectionPhase _phase;
 
-    public MeshConnection(MeshHub hub, WebSocket socket, MeshConnectionInfo info)
+    /// <param name="hub">The hub.</param>
+    /// <param name="socket">The server WebSocket.</param>
+    /// <param name="info">Where the connection came from.</param>
+    /// <param name="frames">
+    /// The stream under <paramref name="socket"/> when the hub created the socket itself: data frames are then written into it
+    /// in batches with one flush per batch. Null for a socket given by the host: one <c>SendAsync</c> per message.
+    /// </param>
+    public MeshConnection(MeshHub hub, WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames = null)
     {
         _hub = hub;
         _socket = socket;
+        _frames = frames;
         Info = info;
         Number = Interlocked.Increment(ref s_nextNumber);
         SessionId = "sess_" + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 16);
         MeshHubOptions options = hub.Options;
-        _outbound = new OutboundQueue(options.OutboundQueueCapacity, options.AudioQueueCapacity);
+        _outbound = new OutboundQueue(options.OutboundBufferBytes, options.MaxPendingBytes, options.AudioQueueCapacity);
         _rate = new TokenBucket(hub.Time, options.RateLimitPerSecond, options.RateLimitBurst);
         _violations = new ViolationCounter(hub.Time, options.ViolationWindow, options.MaxViolations);
         _heartbeatTimeout = hub.Wheel.ToTimestampDelta(options.HeartbeatInterval * options.MissedHeartbeatsBeforeOffline);
@@ -80,6 +99,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
 
     private static readonly TimeSpan PeerCloseWait = TimeSpan.FromSeconds(1);
+
+    // A batch is flushed when the queue runs empty or when this much is buffered, whichever comes first.
+    private const int FlushThresholdBytes = 64 * 1024;
 
     /// <summary>The close code once closing.</summary>
     public int CloseCode => Volatile.Read(ref _closeCode);
@@ -137,18 +159,21 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public void MarkReplaced() => WasReplaced = true;
 
     /// <summary>
-    /// Queues a control message. On overflow (a client that stopped reading) the connection is closed with 1013 and the drop
-    /// counted; the message is not sent. The caller keeps its own reference.
+    /// Queues a control message. Above the byte budget the message is still queued and the connection routing it (if any) is
+    /// paused until this one drains; beyond <see cref="MeshHubOptions.MaxPendingBytes"/> this connection is closed as a slow
+    /// consumer (1013), the drop counted and audited. The caller keeps its own reference.
     /// </summary>
     public EnqueueResult Send(OutboundMessage message)
     {
         EnqueueResult result = _outbound.TryEnqueue(message);
-        if (result == EnqueueResult.Full)
+        if (result == EnqueueResult.Queued)
+        {
+            if (_outbound.IsAboveHighWater) BackpressureScope.Current?.Add(_outbound);
+        }
+        else if (result == EnqueueResult.Full)
         {
             _hub.Metrics.Dropped(DropReason.OutboundOverflow);
-            Log.OutboundOverflow(_hub.Logger, Number, DeviceId, _hub.Options.OutboundQueueCapacity);
-            _hub.AuditConnection(this, "outbound_overflow");
-            Close(MeshCloseCodes.TryAgainLater, "outbound queue overflow", drain: false);
+            CloseSlowConsumer(SlowConsumerRule.MaxPending);
         }
         return result;
     }
@@ -215,6 +240,12 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     internal override void OnDeadline(long nowTimestamp)
     {
         if (IsClosing) return;
+        if (_paused)
+        {
+            // Not reading because the hub paused this connection (backpressure): that is not the device's silence.
+            _hub.Wheel.Schedule(this, nowTimestamp + _heartbeatTimeout);
+            return;
+        }
         switch (_phase)
         {
             case ConnectionPhase.AwaitingRegistration:
@@ -272,7 +303,16 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             }
             if (_phase == ConnectionPhase.Registered)
             {
-                _hub.Router.Route(this, reader.Current, reader.CurrentType);
+                _backpressure.Enter();
+                try
+                {
+                    _hub.Router.Route(this, reader.Current, reader.CurrentType);
+                }
+                finally
+                {
+                    _backpressure.Exit();
+                }
+                if (_backpressure.HasPressure) await PauseReadingAsync(token).ConfigureAwait(false);
             }
             else if (_phase == ConnectionPhase.AwaitingRegistration)
             {
@@ -288,19 +328,58 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         RecordViolation(closeCode, reason.ToName());
     }
 
-    private async Task SendLoopAsync()
+    // Stops reading this connection until the recipients its last message filled have drained (or closed).
+    private async ValueTask PauseReadingAsync(CancellationToken token)
     {
-        CancellationToken token = _closeCts.Token;
+        _hub.Metrics.SenderPaused();
+        _paused = true;
         try
         {
-            while (await _outbound.WaitToReadAsync(token).ConfigureAwait(false))
+            await _backpressure.WaitAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _paused = false;
+            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        _writeCts = CancellationTokenSource.CreateLinkedTokenSource(_closeCts.Token);
+        CancellationToken write = _writeCts.Token;
+        int discarded = 0;
+        try
+        {
+            while (await _outbound.WaitToReadAsync(_closeCts.Token).ConfigureAwait(false))
             {
+                int batched = 0;
                 while (_outbound.TryDequeue(out OutboundMessage message))
                 {
                     try
                     {
-                        if (_discardPending) continue;
-                        await _socket.SendAsync(message.Memory, message.MessageType, endOfMessage: true, token).ConfigureAwait(false);
+                        if (_discardPending)
+                        {
+                            discarded++;
+                            continue;
+                        }
+                        if (_frames is null)
+                        {
+                            await WithinWriteDeadline(_socket.SendAsync(message.Memory, message.MessageType, endOfMessage: true, write)).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            if (!_frames.TryAppendFrame(message.MessageType, message.Span))
+                            {
+                                await WithinWriteDeadline(_frames.AppendFrameAsync(message.MessageType, message.Memory, write)).ConfigureAwait(false);
+                            }
+                            batched += message.Length;
+                            if (batched >= FlushThresholdBytes)
+                            {
+                                await WithinWriteDeadline(new ValueTask(_frames.FlushAsync(write))).ConfigureAwait(false);
+                                batched = 0;
+                            }
+                        }
                         _hub.Metrics.Sent(message.Length);
                     }
                     finally
@@ -308,8 +387,16 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                         message.Release();
                     }
                 }
+                // The queue ran empty: one write and one flush for the whole batch.
+                if (batched > 0) await WithinWriteDeadline(new ValueTask(_frames!.FlushAsync(write))).ConfigureAwait(false);
             }
-            await CloseSocketAsync(token).ConfigureAwait(false);
+            await CloseSocketAsync(_closeCts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_closeCts.IsCancellationRequested)
+        {
+            // Only the write deadline cancels the write token without the close token: the peer stopped reading.
+            CloseSlowConsumer(SlowConsumerRule.WriteDeadline);
+            _socket.Abort();
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -322,8 +409,38 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         finally
         {
             Close(MeshCloseCodes.InternalError, "send loop ended", drain: false);
-            _outbound.DiscardAll();
+            discarded += _outbound.DiscardAll();
+            // Nothing accepted is lost silently: what a closing connection could not be sent is counted.
+            if (discarded > 0) _hub.Metrics.Dropped(DropReason.ConnectionClosed, discarded);
+            _writeCts.Dispose();
         }
+    }
+
+    // Arms the write deadline only when the write did not complete at once (most batched appends do), so the fast path
+    // touches no timer.
+    private async ValueTask WithinWriteDeadline(ValueTask write)
+    {
+        if (write.IsCompletedSuccessfully) return;
+        _writeCts!.CancelAfter(_hub.Options.WriteDeadline);
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!_writeCts.IsCancellationRequested) _writeCts.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void CloseSlowConsumer(SlowConsumerRule rule)
+    {
+        if (IsClosing) return;
+        string name = rule.ToName();
+        _hub.Metrics.SlowConsumer(name);
+        if (rule == SlowConsumerRule.MaxPending) Log.MaxPendingExceeded(_hub.Logger, Number, DeviceId, _outbound.ControlBytes, _hub.Options.MaxPendingBytes);
+        else Log.WriteDeadlineExceeded(_hub.Logger, Number, DeviceId, _hub.Options.WriteDeadline);
+        _hub.AuditConnection(this, "slow_consumer_" + name);
+        Close(MeshCloseCodes.TryAgainLater, "slow consumer: " + name, drain: false);
     }
 
     // When the WebSocket layer itself failed the connection (e.g. invalid UTF-8 text: it sends 1007 and throws), its close
@@ -375,8 +492,11 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         [LoggerMessage(102, LogLevel.Error, "Connection {Number} ({DeviceId}) send loop failed")]
         public static partial void SendLoopFailed(ILogger logger, Exception exception, long number, string deviceId);
 
-        [LoggerMessage(103, LogLevel.Warning, "Connection {Number} ({DeviceId}) outbound queue overflowed ({Capacity} messages); closing it")]
-        public static partial void OutboundOverflow(ILogger logger, long number, string deviceId, int capacity);
+        [LoggerMessage(103, LogLevel.Warning, "Connection {Number} ({DeviceId}) is a slow consumer: {Pending} bytes pending, more than the {Max} allowed; closing it")]
+        public static partial void MaxPendingExceeded(ILogger logger, long number, string deviceId, long pending, long max);
+
+        [LoggerMessage(108, LogLevel.Warning, "Connection {Number} ({DeviceId}) is a slow consumer: a write made no progress for {Deadline}; closing it")]
+        public static partial void WriteDeadlineExceeded(ILogger logger, long number, string deviceId, TimeSpan deadline);
 
         [LoggerMessage(104, LogLevel.Information, "Closing connection {Number} ({DeviceId}) with {Code}: {Reason}")]
         public static partial void Closing(ILogger logger, long number, string deviceId, int code, string reason);

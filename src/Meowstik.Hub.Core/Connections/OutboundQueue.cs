@@ -4,9 +4,15 @@ using Meowstik.Hub.Streams;
 namespace Meowstik.Hub.Connections;
 
 /// <summary>
-/// A connection's outbound queue, drained by its own send loop so that routing never waits for a socket. Control messages
-/// (responses, commands, events, errors) and stream chunks are bounded separately: a full control queue means the client is
-/// stuck (the caller closes it), a full stream queue just drops the chunk; video uses <see cref="VideoSlot"/>s (newest wins).
+/// A connection's outbound queue, drained by its own send loop so that routing never waits for a socket.
+/// <para>
+/// Control messages (responses, commands, events, errors) are budgeted in bytes. Above the high-water mark the queue reports
+/// <see cref="IsAboveHighWater"/>: the connections sending to it stop being read (see <see cref="BackpressureScope"/>) until
+/// it drains to the low-water mark, so a reading device is never closed for being sent too much. Only the hard cap
+/// (<see cref="EnqueueResult.Full"/>) ends a connection, and only a host-side burst or many senders at once can reach it.
+/// </para>
+/// <para>Stream chunks are lossy and never take budget from control messages: audio/data is bounded by count (a full
+/// stream queue drops the chunk), video uses <see cref="VideoSlot"/>s (newest wins).</para>
 /// </summary>
 internal sealed class OutboundQueue
 {
@@ -17,25 +23,69 @@ internal sealed class OutboundQueue
         AllowSynchronousContinuations = false,
     });
 
-    private readonly int _controlCapacity;
+    private readonly long _highWater;
+    private readonly long _lowWater;
+    private readonly long _hardCap;
     private readonly int _streamCapacity;
-    private int _control;
+    private readonly Lock _signalLock = new();
+    private long _controlBytes;
     private int _stream;
+    private TaskCompletionSource? _drained;
+    private volatile bool _completed;
 
-    public OutboundQueue(int controlCapacity, int streamCapacity)
+    /// <param name="highWaterBytes">Queued control bytes above which senders to this connection are paused.</param>
+    /// <param name="hardCapBytes">Queued control bytes beyond which a message is refused (the caller closes the connection).</param>
+    /// <param name="streamCapacity">Audio/data stream chunks that may wait.</param>
+    public OutboundQueue(long highWaterBytes, long hardCapBytes, int streamCapacity)
     {
-        _controlCapacity = controlCapacity;
+        _highWater = highWaterBytes;
+        _lowWater = highWaterBytes / 2;
+        _hardCap = hardCapBytes;
         _streamCapacity = streamCapacity;
     }
 
-    /// <summary>Control messages waiting.</summary>
-    public int ControlCount => Volatile.Read(ref _control);
+    /// <summary>Control bytes waiting to be sent.</summary>
+    public long ControlBytes => Interlocked.Read(ref _controlBytes);
 
-    /// <summary>Queues a control message (taking a reference to it).</summary>
-    public EnqueueResult TryEnqueue(OutboundMessage message) => Enqueue(message, ref _control, _controlCapacity, isStream: false);
+    /// <summary>True while the queue is above its high-water mark (until it drains to the low-water mark).</summary>
+    public bool IsAboveHighWater => Volatile.Read(ref _drained) is not null;
+
+    /// <summary>Queues a control message (taking a reference to it). <see cref="EnqueueResult.Full"/> only beyond the hard cap.</summary>
+    public EnqueueResult TryEnqueue(OutboundMessage message)
+    {
+        long size = message.Length;
+        long queued = Interlocked.Add(ref _controlBytes, size);
+        if (queued > _hardCap && queued != size)
+        {
+            // A single message larger than the cap is still accepted into an empty queue: the cap bounds a backlog, not a message.
+            Interlocked.Add(ref _controlBytes, -size);
+            return EnqueueResult.Full;
+        }
+        message.AddReference();
+        if (!_channel.Writer.TryWrite(new OutboundItem(message, null, IsStream: false)))
+        {
+            Interlocked.Add(ref _controlBytes, -size);
+            message.Release();
+            return EnqueueResult.Closed;
+        }
+        if (queued > _highWater && Volatile.Read(ref _drained) is null) RaisePressure();
+        return EnqueueResult.Queued;
+    }
 
     /// <summary>Queues an audio/data stream chunk (taking a reference); <see cref="EnqueueResult.Full"/> means it was dropped.</summary>
-    public EnqueueResult TryEnqueueStream(OutboundMessage message) => Enqueue(message, ref _stream, _streamCapacity, isStream: true);
+    public EnqueueResult TryEnqueueStream(OutboundMessage message)
+    {
+        if (Interlocked.Increment(ref _stream) > _streamCapacity)
+        {
+            Interlocked.Decrement(ref _stream);
+            return EnqueueResult.Full;
+        }
+        message.AddReference();
+        if (_channel.Writer.TryWrite(new OutboundItem(message, null, IsStream: true))) return EnqueueResult.Queued;
+        Interlocked.Decrement(ref _stream);
+        message.Release();
+        return EnqueueResult.Closed;
+    }
 
     /// <summary>Puts a video frame into its slot (taking a reference); an unsent older frame is dropped.</summary>
     public EnqueueResult TryEnqueueVideo(VideoSlot slot, OutboundMessage frame)
@@ -68,35 +118,74 @@ internal sealed class OutboundQueue
                 message = frame;
                 return true;
             }
-            if (item.IsStream) Interlocked.Decrement(ref _stream);
-            else Interlocked.Decrement(ref _control);
             message = item.Message!;
+            if (item.IsStream)
+            {
+                Interlocked.Decrement(ref _stream);
+            }
+            else
+            {
+                long left = Interlocked.Add(ref _controlBytes, -message.Length);
+                if (left <= _lowWater && Volatile.Read(ref _drained) is not null) ReleasePressure();
+            }
             return true;
         }
         message = null!;
         return false;
     }
 
-    /// <summary>Stops accepting messages; the send loop drains or discards what is queued.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
-
-    /// <summary>Releases everything still queued (after the send loop stopped).</summary>
-    public void DiscardAll()
+    /// <summary>
+    /// Completes when the queue is at or below its low-water mark, or has been completed. Synchronous (no allocation) when it
+    /// is not above its high-water mark.
+    /// </summary>
+    public ValueTask WaitForDrainAsync(CancellationToken cancellationToken)
     {
-        while (TryDequeue(out OutboundMessage message)) message.Release();
+        TaskCompletionSource? drained = Volatile.Read(ref _drained);
+        return drained is null ? ValueTask.CompletedTask : new ValueTask(drained.Task.WaitAsync(cancellationToken));
     }
 
-    private EnqueueResult Enqueue(OutboundMessage message, ref int count, int capacity, bool isStream)
+    /// <summary>Stops accepting messages; the send loop drains or discards what is queued. Paused senders are released.</summary>
+    public void Complete()
     {
-        if (Interlocked.Increment(ref count) > capacity)
+        _completed = true;
+        _channel.Writer.TryComplete();
+        ReleasePressure();
+    }
+
+    /// <summary>Releases everything still queued (after the send loop stopped); returns how many messages were discarded.</summary>
+    public int DiscardAll()
+    {
+        int discarded = 0;
+        while (TryDequeue(out OutboundMessage message))
         {
-            Interlocked.Decrement(ref count);
-            return EnqueueResult.Full;
+            message.Release();
+            discarded++;
         }
-        message.AddReference();
-        if (_channel.Writer.TryWrite(new OutboundItem(message, null, isStream))) return EnqueueResult.Queued;
-        Interlocked.Decrement(ref count);
-        message.Release();
-        return EnqueueResult.Closed;
+        ReleasePressure();
+        return discarded;
+    }
+
+    private void RaisePressure()
+    {
+        lock (_signalLock)
+        {
+            // Re-checked under the lock: the send loop may have drained the queue meanwhile.
+            if (_drained is null && Interlocked.Read(ref _controlBytes) > _highWater && !_completed)
+            {
+                Volatile.Write(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+        }
+    }
+
+    private void ReleasePressure()
+    {
+        TaskCompletionSource? drained;
+        lock (_signalLock)
+        {
+            drained = _drained;
+            if (drained is null) return;
+            Volatile.Write(ref _drained, null);
+        }
+        drained.TrySetResult();
     }
 }

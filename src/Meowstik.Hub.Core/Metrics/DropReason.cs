@@ -26,13 +26,13 @@ public enum DropReason
     Timeout,
     /// <summary><c>no_pending_request</c>: a response whose <c>correlation_id</c> matches no pending request (late or bogus).</summary>
     NoPendingRequest,
-    /// <summary><c>outbound_overflow</c>: the target's outbound queue was full; the target is closed.</summary>
+    /// <summary><c>outbound_overflow</c>: the target's backlog exceeded <see cref="MeshHubOptions.MaxPendingBytes"/>; the target is closed as a slow consumer.</summary>
     OutboundOverflow,
     /// <summary><c>video_superseded</c>: a newer video frame replaced one a slow subscriber had not received yet.</summary>
     VideoSuperseded,
     /// <summary><c>stream_overflow</c>: a subscriber's audio/data stream queue was full.</summary>
     StreamOverflow,
-    /// <summary><c>connection_closed</c>: the target closed before the message could be queued.</summary>
+    /// <summary><c>connection_closed</c>: the target closed before the message could be queued or sent (queued messages a closing connection could not be sent are counted here too).</summary>
     ConnectionClosed,
     /// <summary><c>not_registered</c>: a message other than <c>register</c> arrived before registration.</summary>
     NotRegistered,

@@ -20,6 +20,8 @@ internal sealed class HubMetrics : IDisposable
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _streamGaps;
     private readonly Histogram<double> _latency;
+    private readonly Counter<long> _slowConsumers;
+    private readonly Counter<long> _sendersPaused;
     private long _dropCount;
 
     public HubMetrics(IMeterFactory? meterFactory, Func<int> connectedDevices, Func<int> connections)
@@ -34,6 +36,8 @@ internal sealed class HubMetrics : IDisposable
         _bytesOut = _meter.CreateCounter<long>("meowstik.hub.bytes.sent", "By", "Bytes sent to connections.");
         _dropped = _meter.CreateCounter<long>("meowstik.hub.messages.dropped", "{message}", "Messages not delivered, tagged by reason.");
         _streamGaps = _meter.CreateCounter<long>("meowstik.hub.streams.gaps", "{chunk}", "Stream chunks/frames missing by index (gaps seen by the hub).");
+        _slowConsumers = _meter.CreateCounter<long>("meowstik.hub.slow_consumers", "{connection}", "Connections closed as slow consumers, tagged by the rule that fired (write_deadline, max_pending).");
+        _sendersPaused = _meter.CreateCounter<long>("meowstik.hub.backpressure.pauses", "{pause}", "Times a sender's receive loop paused until the recipients it filled drained (flow control).");
         _latency = _meter.CreateHistogram<double>("meowstik.hub.routing.latency", "ms", "Time from a message being received to being queued for its recipients.");
     }
 
@@ -55,6 +59,10 @@ internal sealed class HubMetrics : IDisposable
         Interlocked.Add(ref _dropCount, count);
         _dropped.Add(count, new KeyValuePair<string, object?>("reason", reason.ToName()));
     }
+
+    public void SlowConsumer(string rule) => _slowConsumers.Add(1, new KeyValuePair<string, object?>("rule", rule));
+
+    public void SenderPaused() => _sendersPaused.Add(1);
 
     public void StreamGap(long missing) => _streamGaps.Add(missing);
 

@@ -26,7 +26,7 @@ public sealed class RoutingAllocationTests
         {
             await using SqliteMeshStore store = await SqliteMeshStore.OpenAsync(Path.Combine(directory, "hub.db"));
             using var auth = new AuthManager(new SqliteTokenStore(store));
-            await using var hub = new MeshHub(auth, new MeshHubOptions { AuditDeliveredMessages = false, OutboundQueueCapacity = 100_000 });
+            await using var hub = new MeshHub(auth, new MeshHubOptions { AuditDeliveredMessages = false, OutboundBufferBytes = 256L * 1024 * 1024, MaxPendingBytes = 256L * 1024 * 1024 });
             MeshConnection desktop = await RegisteredAsync(hub, auth, "desktop-001", "alexa-001");
             MeshConnection alexa = await RegisteredAsync(hub, auth, "alexa-001");
 
@@ -73,7 +73,7 @@ public sealed class RoutingAllocationTests
         {
             await using SqliteMeshStore store = await SqliteMeshStore.OpenAsync(Path.Combine(directory, "hub.db"));
             using var auth = new AuthManager(new SqliteTokenStore(store));
-            await using var hub = new MeshHub(auth, new MeshHubOptions { AuditDeliveredMessages = false, OutboundQueueCapacity = 100_000 });
+            await using var hub = new MeshHub(auth, new MeshHubOptions { AuditDeliveredMessages = false, OutboundBufferBytes = 256L * 1024 * 1024, MaxPendingBytes = 256L * 1024 * 1024 });
             MeshConnection sensor = await RegisteredAsync(hub, auth, "sensor-001");
             var observers = new List<MeshConnection>();
             for (int i = 0; i < 10; i++) observers.Add(await RegisteredAsync(hub, auth, $"panel-{i:00}", "sensor-001"));
