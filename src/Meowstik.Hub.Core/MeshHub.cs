@@ -40,6 +40,7 @@ public sealed partial class MeshHub : IAsyncDisposable
     private readonly HashSet<MeshConnection> _connections = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly IAsyncDisposable? _ownedResources;
+    private readonly RefusalLog _refusals;
     private TaskCompletionSource? _drained;
     private Task? _stopTask;
     private int _disposed;
@@ -86,18 +87,20 @@ public sealed partial class MeshHub : IAsyncDisposable
         Auth = auth;
         Audit = audit;
         CatchPhrases = catchPhrases;
-        State = state ?? new InMemoryStateStore();
+        State = state ?? new InMemoryStateStore(Options.MaxStateBytesPerDevice);
         Backplane = backplane ?? NullBackplane.Instance;
         Time = timeProvider ?? TimeProvider.System;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MeshHub>();
         Limits = new ProtocolLimits { MaxMessageBytes = Options.MaxMessageBytes };
         Metrics = new HubMetrics(meterFactory, () => Registry.Count, () => ConnectionCount);
         Wheel = new TimerWheel(Time, Options.TimerResolution, Logger);
-        Correlation = new CorrelationTable(Wheel, Options.MaxPendingRequests, OnRequestTimeout);
+        Correlation = new CorrelationTable(Wheel, Options.MaxPendingRequests, Options.MaxPendingRequestsPerConnection, Options.MaxPendingRequestsPerToken, OnRequestTimeout);
         Events = new EventFeed(Metrics, Options.HostSubscriberQueueCapacity);
         Streams = new StreamManager(this);
         Router = new MessageRouter(this);
         Registrar = new Registrar(this);
+        Admission = new ConnectionAdmission(Options);
+        _refusals = new RefusalLog(Logger, Time, Audit);
         HubActions = new HubActions(this);
         StartedAt = Time.GetUtcNow();
         _ownedResources = ownedResources;
@@ -172,6 +175,8 @@ public sealed partial class MeshHub : IAsyncDisposable
 
     internal Registrar Registrar { get; }
 
+    internal ConnectionAdmission Admission { get; }
+
     internal HubActions HubActions { get; }
 
     /// <summary>
@@ -228,16 +233,23 @@ public sealed partial class MeshHub : IAsyncDisposable
     private async Task ServeAsync(WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames, CancellationToken cancellationToken)
     {
         var connection = new MeshConnection(this, socket, info, frames);
+        AdmissionResult admission = AdmissionResult.Admitted;
         bool accepted;
         lock (_connectionsLock)
         {
             accepted = _stopTask is null && _connections.Count < Options.MaxConnections;
+            if (accepted)
+            {
+                admission = Admission.TryAdmit(connection);
+                accepted = admission == AdmissionResult.Admitted;
+            }
             if (accepted) _connections.Add(connection);
         }
         if (!accepted)
         {
             Metrics.Dropped(DropReason.Overloaded);
-            Log.ConnectionRefused(Logger, info.RemoteAddress, Options.MaxConnections);
+            Metrics.ConnectionRefused(admission == AdmissionResult.Admitted ? "max_connections" : admission.ToName());
+            _refusals.Record(admission == AdmissionResult.Admitted ? "max_connections" : admission.ToName(), info.RemoteAddress);
             await RefuseAsync(socket).ConfigureAwait(false);
             return;
         }
@@ -385,6 +397,7 @@ public sealed partial class MeshHub : IAsyncDisposable
     internal void OnConnectionEnded(MeshConnection connection)
     {
         Registrar.OnDisconnected(connection);
+        Admission.Release(connection);
         lock (_connectionsLock)
         {
             _connections.Remove(connection);
@@ -466,9 +479,6 @@ public sealed partial class MeshHub : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Refused a connection from {Remote}: {Max} connections open")]
-        public static partial void ConnectionRefused(ILogger logger, string? remote, int max);
-
         [LoggerMessage(2, LogLevel.Information, "Closing {DeviceId}: token {TokenId} was revoked")]
         public static partial void ClosingRevoked(ILogger logger, string deviceId, string tokenId);
     }

@@ -33,8 +33,41 @@ public sealed class MeshHubOptions
     /// <summary>Most simultaneous connections; further connections are closed with 1013. Default 10,000.</summary>
     public int MaxConnections { get; set; } = 10_000;
 
-    /// <summary>Most pending requests (commands/queries awaiting a response) across the hub; beyond it requesters get <c>overloaded</c>. Default 100,000.</summary>
+    /// <summary>Most pending requests from connections across the hub; beyond it requesters get <c>overloaded</c>. The host API's own requests are not counted, so a flood from devices can never lock the application out. Default 100,000.</summary>
     public int MaxPendingRequests { get; set; } = 100_000;
+
+    /// <summary>Most pending requests (commands/queries awaiting a response) one connection may have; beyond it it gets <c>overloaded</c>. Default 1,000.</summary>
+    public int MaxPendingRequestsPerConnection { get; set; } = 1_000;
+
+    /// <summary>Most pending requests all connections of one token may have together; beyond it they get <c>overloaded</c>. Default 4,000.</summary>
+    public int MaxPendingRequestsPerToken { get; set; } = 4_000;
+
+    /// <summary>Most registered connections one token may hold at once; a further registration is refused (1013). Default 16.</summary>
+    public int MaxConnectionsPerToken { get; set; } = 16;
+
+    /// <summary>
+    /// Most open connections (registered or not) from one remote address; further ones are refused (1013). Behind a reverse
+    /// proxy every client shares the proxy's address unless forwarded headers are configured (see docs/security.md). Default 256.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 256;
+
+    /// <summary>
+    /// Most connections that have not registered yet, across the hub (a small pre-authentication pool, so unauthenticated
+    /// sockets can never take the places of real devices under <see cref="MaxConnections"/>). Default 1,024.
+    /// </summary>
+    public int MaxUnauthenticatedConnections { get; set; } = 1_024;
+
+    /// <summary>Most not-yet-registered connections from one remote address (a household behind one NAT reconnecting after a hub restart fits). Default 64.</summary>
+    public int MaxUnauthenticatedConnectionsPerAddress { get; set; } = 64;
+
+    /// <summary>
+    /// Largest message accepted before registration (the register message, with its capability manifest); larger ones close
+    /// the connection (1009). An unauthenticated socket can never make the hub buffer more than this. Default 64 KiB.
+    /// </summary>
+    public int MaxRegistrationBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Most stream subscriptions (<c>subscribe_stream</c>) one connection may hold; beyond it it gets <c>overloaded</c>. Default 64.</summary>
+    public int MaxStreamSubscriptionsPerConnection { get; set; } = 64;
 
     /// <summary>
     /// The byte budget of one connection's outbound queue of control messages (everything but stream chunks). When routing a
@@ -86,6 +119,13 @@ public sealed class MeshHubOptions
     /// <summary>Whether every delivered message gets an audit row (rejections and auth decisions are always audited). Default true.</summary>
     public bool AuditDeliveredMessages { get; set; } = true;
 
+    /// <summary>
+    /// Bytes of last-known state (heartbeat, last response per action, last event per name) the embedded state store keeps
+    /// per device; values past it are not recorded (counted). Only devices have state: family and guest clients never do.
+    /// Default 256 KiB.
+    /// </summary>
+    public int MaxStateBytesPerDevice { get; set; } = 256 * 1024;
+
     /// <summary>Events buffered per host subscriber (<see cref="MeshHub.SubscribeEvents"/>) before the oldest is dropped (counted). Default 1,024.</summary>
     public int HostSubscriberQueueCapacity { get; set; } = 1024;
 
@@ -124,12 +164,21 @@ public sealed class MeshHubOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRequests, 1, nameof(MaxPendingRequests));
         Positive(WriteDeadline, nameof(WriteDeadline));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRequestsPerConnection, 1, nameof(MaxPendingRequestsPerConnection));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRequestsPerToken, 1, nameof(MaxPendingRequestsPerToken));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerToken, 1, nameof(MaxConnectionsPerToken));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerAddress, 1, nameof(MaxConnectionsPerAddress));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUnauthenticatedConnections, 1, nameof(MaxUnauthenticatedConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUnauthenticatedConnectionsPerAddress, 1, nameof(MaxUnauthenticatedConnectionsPerAddress));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRegistrationBytes, 256, nameof(MaxRegistrationBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxStreamSubscriptionsPerConnection, 1, nameof(MaxStreamSubscriptionsPerConnection));
         ArgumentOutOfRangeException.ThrowIfLessThan(OutboundBufferBytes, 1024, nameof(OutboundBufferBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingBytes, OutboundBufferBytes, nameof(MaxPendingBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(AudioQueueCapacity, 1, nameof(AudioQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(RateLimitBurst, 1, nameof(RateLimitBurst));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxViolations, 0, nameof(MaxViolations));
         ArgumentOutOfRangeException.ThrowIfLessThan(HostSubscriberQueueCapacity, 1, nameof(HostSubscriberQueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxStateBytesPerDevice, 1024, nameof(MaxStateBytesPerDevice));
         if (!(RateLimitPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(RateLimitPerSecond), RateLimitPerSecond, "Must be positive.");
     }
 

@@ -42,6 +42,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private volatile bool _discardPending;
     private volatile bool _paused;
     private CancellationTokenSource? _writeCts;
+    private readonly Lock _requestRoomLock = new();
+    private TaskCompletionSource? _requestRoom;
+    private int _pendingRequests;
     private volatile ConnectionPhase _phase;
 
     /// <param name="hub">The hub.</param>
@@ -65,6 +68,25 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         _violations = new ViolationCounter(hub.Time, options.ViolationWindow, options.MaxViolations);
         _heartbeatTimeout = hub.Wheel.ToTimestampDelta(options.HeartbeatInterval * options.MissedHeartbeatsBeforeOffline);
         _lastActivity = hub.Time.GetTimestamp();
+    }
+
+    /// <summary>What this connection holds in the hub's admission counts (guarded by <see cref="ConnectionAdmission"/>'s lock).</summary>
+    public AdmissionState Admission { get; set; }
+
+    /// <summary>The token whose place this registered connection holds (for <see cref="MeshHubOptions.MaxConnectionsPerToken"/>).</summary>
+    public string? HeldTokenId { get; set; }
+
+    /// <summary>Requests from this connection awaiting a response (changed only by the correlation table, under its lock).</summary>
+    public int PendingRequestCount
+    {
+        get => Volatile.Read(ref _pendingRequests);
+        set
+        {
+            bool freed = value < _pendingRequests;
+            Volatile.Write(ref _pendingRequests, value);
+            // Under the waiter's lock (not a bare check of the signal): a waiter either sees the new count or is signalled.
+            if (freed) SignalRequestRoom();
+        }
     }
 
     /// <summary>A process-unique number, for logs.</summary>
@@ -214,6 +236,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         _phase = ConnectionPhase.Closing;
         if (!drain) _discardPending = true;
         _outbound.Complete();
+        SignalRequestRoom();
         _hub.Wheel.Cancel(this);
         try
         {
@@ -256,10 +279,19 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 Close(MeshCloseCodes.PolicyViolation, "no register message within the registration timeout", drain: false);
                 break;
             case ConnectionPhase.Registered:
+                if (Identity is { } identity && _hub.Time.GetUtcNow() >= identity.ExpiresAt)
+                {
+                    // The token expired mid-session: the session ends with it, whether or not the device is still talking.
+                    Log.TokenExpired(_hub.Logger, Number, DeviceId);
+                    _hub.Audit?.TryWrite(Audit.AuditRecord.ForAuth(_hub.Time.GetUtcNow(), "expire_close", DeviceId, identity.TokenId, Audit.AuditOutcome.Denied, "token_expired"));
+                    SendError(default, Protocol.Payloads.MeshErrorCodes.Unauthorized, "The token expired.");
+                    Close(MeshCloseCodes.AuthFailed, "token expired", drain: true);
+                    return;
+                }
                 long due = Volatile.Read(ref _lastActivity) + _heartbeatTimeout;
                 if (due > nowTimestamp)
                 {
-                    _hub.Wheel.Schedule(this, due);
+                    _hub.Wheel.Schedule(this, Math.Min(due, ExpiryTimestamp(nowTimestamp)));
                     return;
                 }
                 Log.HeartbeatTimeout(_hub.Logger, Number, DeviceId);
@@ -270,11 +302,22 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     }
 
     private void ScheduleHeartbeatDeadline() =>
-        _hub.Wheel.Schedule(this, Volatile.Read(ref _lastActivity) + _heartbeatTimeout);
+        _hub.Wheel.Schedule(this, Math.Min(Volatile.Read(ref _lastActivity) + _heartbeatTimeout, ExpiryTimestamp(_hub.Time.GetTimestamp())));
+
+    // When the token expires, on the wheel's clock (far future for tokens that outlive any session).
+    private long ExpiryTimestamp(long nowTimestamp)
+    {
+        if (Identity is not { } identity) return long.MaxValue / 4;
+        TimeSpan left = identity.ExpiresAt - _hub.Time.GetUtcNow();
+        if (left <= TimeSpan.Zero) return nowTimestamp;
+        return left > TimeSpan.FromDays(365) ? long.MaxValue / 4 : nowTimestamp + _hub.Wheel.ToTimestampDelta(left);
+    }
 
     private async Task ReceiveLoopAsync()
     {
-        using var reader = new WebSocketMessageReader(_socket, _hub.Options.MaxMessageBytes);
+        // Until registration, only a register message of modest size is expected: an unauthenticated socket cannot make the
+        // hub buffer a full-size message.
+        using var reader = new WebSocketMessageReader(_socket, Math.Min(_hub.Options.MaxRegistrationBytes, _hub.Options.MaxMessageBytes));
         CancellationToken token = _closeCts.Token;
         while (true)
         {
@@ -286,7 +329,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                     return;
                 case ReceiveStatus.TooLarge:
                     _hub.Metrics.Received((int)Math.Min(int.MaxValue, reader.LastRejectedSize));
-                    Reject(DropReason.TooLarge, new ProtocolError(ProtocolErrorCode.TooLarge, _hub.Options.MaxMessageBytes), MeshCloseCodes.MessageTooBig);
+                    Reject(DropReason.TooLarge, new ProtocolError(ProtocolErrorCode.TooLarge, reader.MaxMessageBytes), MeshCloseCodes.MessageTooBig);
+                    if (_phase != ConnectionPhase.Registered) Close(MeshCloseCodes.MessageTooBig, "register message too large", drain: true);
                     continue;
                 case ReceiveStatus.InvalidUtf8:
                     Reject(DropReason.InvalidUtf8, new ProtocolError(ProtocolErrorCode.InvalidUtf8, 0), MeshCloseCodes.InvalidPayload);
@@ -313,10 +357,12 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                     _backpressure.Exit();
                 }
                 if (_backpressure.HasPressure) await PauseReadingAsync(token).ConfigureAwait(false);
+                if (PendingRequestCount >= _hub.Options.MaxPendingRequestsPerConnection) await PauseForRequestRoomAsync(token).ConfigureAwait(false);
             }
             else if (_phase == ConnectionPhase.AwaitingRegistration)
             {
                 await _hub.Registrar.HandleAsync(this, reader.Current, reader.CurrentType).ConfigureAwait(false);
+                if (_phase == ConnectionPhase.Registered) reader.MaxMessageBytes = _hub.Options.MaxMessageBytes;
             }
         }
     }
@@ -342,6 +388,43 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             _paused = false;
             Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
         }
+    }
+
+    // A connection with its whole budget of requests awaiting answers is not read until one completes (answer, error or
+    // timeout): its requests are never refused for being many, and it can never hold more than its budget.
+    private async ValueTask PauseForRequestRoomAsync(CancellationToken token)
+    {
+        _hub.Metrics.SenderPaused();
+        _paused = true;
+        try
+        {
+            while (true)
+            {
+                TaskCompletionSource room;
+                lock (_requestRoomLock)
+                {
+                    if (PendingRequestCount < _hub.Options.MaxPendingRequestsPerConnection || IsClosing) return;
+                    room = _requestRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                await room.Task.WaitAsync(token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _paused = false;
+            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+        }
+    }
+
+    private void SignalRequestRoom()
+    {
+        TaskCompletionSource? room;
+        lock (_requestRoomLock)
+        {
+            room = _requestRoom;
+            _requestRoom = null;
+        }
+        room?.TrySetResult();
     }
 
     private async Task SendLoopAsync()
@@ -506,6 +589,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 
         [LoggerMessage(106, LogLevel.Warning, "Connection {Number} from {Remote} sent no register message in time")]
         public static partial void RegistrationTimeout(ILogger logger, long number, string? remote);
+
+        [LoggerMessage(109, LogLevel.Information, "Closing connection {Number} ({DeviceId}): its token expired")]
+        public static partial void TokenExpired(ILogger logger, long number, string deviceId);
 
         [LoggerMessage(107, LogLevel.Warning, "Device {DeviceId} (connection {Number}) missed its heartbeats; marking it offline")]
         public static partial void HeartbeatTimeout(ILogger logger, long number, string deviceId);

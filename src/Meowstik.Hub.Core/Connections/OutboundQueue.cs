@@ -169,12 +169,13 @@ internal sealed class OutboundQueue
     {
         lock (_signalLock)
         {
-            // Re-checked under the lock: the send loop may have drained the queue meanwhile.
-            if (_drained is null && Interlocked.Read(ref _controlBytes) > _highWater && !_completed)
-            {
-                Volatile.Write(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            }
+            if (_drained is not null || Interlocked.Read(ref _controlBytes) <= _highWater || _completed) return;
+            // Publish with a full fence, then look at the bytes again: the send loop subtracts (a full fence too) before it
+            // looks for a signal, so either it sees this signal and releases it, or this sees its drain. Without the second
+            // look, a queue drained between the first look and the publication would keep its senders paused forever.
+            Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
+        if (Interlocked.Read(ref _controlBytes) <= _lowWater) ReleasePressure();
     }
 
     private void ReleasePressure()

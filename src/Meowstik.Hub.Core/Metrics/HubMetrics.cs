@@ -22,6 +22,7 @@ internal sealed class HubMetrics : IDisposable
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _sendersPaused;
+    private readonly Counter<long> _refused;
     private long _dropCount;
 
     public HubMetrics(IMeterFactory? meterFactory, Func<int> connectedDevices, Func<int> connections)
@@ -38,6 +39,7 @@ internal sealed class HubMetrics : IDisposable
         _streamGaps = _meter.CreateCounter<long>("meowstik.hub.streams.gaps", "{chunk}", "Stream chunks/frames missing by index (gaps seen by the hub).");
         _slowConsumers = _meter.CreateCounter<long>("meowstik.hub.slow_consumers", "{connection}", "Connections closed as slow consumers, tagged by the rule that fired (write_deadline, max_pending).");
         _sendersPaused = _meter.CreateCounter<long>("meowstik.hub.backpressure.pauses", "{pause}", "Times a sender's receive loop paused until the recipients it filled drained (flow control).");
+        _refused = _meter.CreateCounter<long>("meowstik.hub.connections.refused", "{connection}", "Connections refused at accept or registration, tagged by the limit (max_connections, address_limit, unauthenticated_pool_full, unauthenticated_address_limit, token_limit).");
         _latency = _meter.CreateHistogram<double>("meowstik.hub.routing.latency", "ms", "Time from a message being received to being queued for its recipients.");
     }
 
@@ -63,6 +65,8 @@ internal sealed class HubMetrics : IDisposable
     public void SlowConsumer(string rule) => _slowConsumers.Add(1, new KeyValuePair<string, object?>("rule", rule));
 
     public void SenderPaused() => _sendersPaused.Add(1);
+
+    public void ConnectionRefused(string limit) => _refused.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     public void StreamGap(long missing) => _streamGaps.Add(missing);
 

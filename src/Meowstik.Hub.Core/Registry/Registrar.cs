@@ -19,8 +19,10 @@ namespace Meowstik.Hub.Registry;
 /// with 4003), reply <c>registered</c>, and announce <c>device_connected</c>. Also the reverse on disconnect.
 /// </summary>
 /// <remarks>
-/// Creator tokens may register under any id. Family and guest tokens are clients, not devices: they may pick an id (or get one
-/// generated) but never one a device or another person holds, so a read-only client can never displace a device.
+/// Creator tokens may register under any id but the reserved ones (<c>hub</c>, <c>broadcast</c>). Family and guest tokens are
+/// people's clients, not devices: their ids always start with <c>family-</c> / <c>guest-</c> (generated when they send no
+/// <c>from</c>), a namespace no device or creator may register in, so a client can never squat a device's id, receive what
+/// is meant for a device, or speak as one; and a client id is held by one person at a time.
 /// </remarks>
 internal sealed partial class Registrar
 {
@@ -107,7 +109,19 @@ internal sealed partial class Registrar
                 failure!, "Registration refused: " + failure + ".", closeCode);
             return;
         }
-        if (connection.IsClosing) return;
+        if (connection.IsClosing)
+        {
+            ReleaseClientId(deviceId, identity);
+            return;
+        }
+        if (!_hub.Admission.TryRegister(connection, identity.TokenId))
+        {
+            ReleaseClientId(deviceId, identity);
+            _hub.Metrics.ConnectionRefused("token_limit");
+            Fail(connection, request, MeshErrorCodes.Overloaded, "token_connection_limit",
+                $"This token already holds {_hub.Options.MaxConnectionsPerToken} connections.", MeshCloseCodes.TryAgainLater);
+            return;
+        }
 
         DateTimeOffset now = _hub.Time.GetUtcNow();
         connection.SetRegistered(identity, deviceId, Contains(request.Features, "binary_streams"));
@@ -116,7 +130,8 @@ internal sealed partial class Registrar
         {
             previous.MarkReplaced();
             Log.Replaced(_hub.Logger, deviceId, previous.Number, connection.Number);
-            previous.Close(MeshCloseCodes.Replaced, "replaced by a newer connection", drain: false);
+            // What was already queued for the old connection still goes out (bounded by the close timeout) before 4003.
+            previous.Close(MeshCloseCodes.Replaced, "replaced by a newer connection", drain: true);
         }
         // A revocation that raced the registration: its event found no connection with this identity yet.
         if (identity.IsRevoked)
@@ -129,7 +144,8 @@ internal sealed partial class Registrar
             deviceId, request.DeviceType, request.DeviceName, request.Capabilities, request.Features,
             connection.Info.PathKind, identity.Role.ToString().ToLowerInvariant());
         connection.Registration = registration;
-        _hub.State.SetRegistered(registration, now);
+        // Only devices and creators have last-known state; people's clients (family, guest) leave nothing behind.
+        if (identity.Role is MeshRole.Device or MeshRole.Creator) _hub.State.SetRegistered(registration, now);
         _hub.Backplane.PublishPresence(deviceId, online: true, now);
         _hub.Audit?.TryWrite(AuditRecord.ForAuth(now, "register", connection.Info.RemoteAddress, deviceId, AuditOutcome.Allowed, null, identity.TokenId));
         _hub.Audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", deviceId, DeviceId.Hub, request.Size, AuditOutcome.Delivered));
@@ -147,6 +163,13 @@ internal sealed partial class Registrar
     {
         failure = null;
         closeCode = MeshCloseCodes.AuthFailed;
+        if (request.From is { } requested && (Protocol.DeviceId.IsReserved(requested) || (identity.Role is MeshRole.Device or MeshRole.Creator && IsClientId(requested))))
+        {
+            deviceId = requested;
+            failure = "device_id_reserved";
+            closeCode = MeshCloseCodes.PolicyViolation;
+            return false;
+        }
         switch (identity.Role)
         {
             case MeshRole.Device:
@@ -164,7 +187,14 @@ internal sealed partial class Registrar
                 _owners[deviceId] = "device";
                 return true;
             default:
-                deviceId = request.From ?? identity.Role.ToString().ToLowerInvariant() + "-" + connection.SessionId[5..13];
+                string prefix = ClientPrefix(identity.Role);
+                deviceId = request.From ?? prefix + connection.SessionId[5..13];
+                if (!deviceId.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    failure = "client_id_must_start_with_" + prefix.TrimEnd('-');
+                    closeCode = MeshCloseCodes.PolicyViolation;
+                    return false;
+                }
                 string owner = OwnerOf(identity);
                 string existing = _owners.GetOrAdd(deviceId, owner);
                 if (existing != owner)
@@ -201,6 +231,16 @@ internal sealed partial class Registrar
         {
             _hub.Router.FailRequest(request, MeshErrorCodes.DeviceOffline, "The device disconnected before answering.", DropReason.DeviceOffline);
         }
+    }
+
+    private static string ClientPrefix(MeshRole role) => role == MeshRole.Family ? "family-" : "guest-";
+
+    private static bool IsClientId(string id) => id.StartsWith("family-", StringComparison.Ordinal) || id.StartsWith("guest-", StringComparison.Ordinal);
+
+    // A client id claimed by a registration that did not complete is free again.
+    private void ReleaseClientId(string deviceId, MeshIdentity identity)
+    {
+        if (identity.Role is MeshRole.Family or MeshRole.Guest) _owners.TryRemove(new KeyValuePair<string, string>(deviceId, OwnerOf(identity)));
     }
 
     private static string OwnerOf(MeshIdentity identity) => identity.Role.ToString().ToLowerInvariant() + ":" + identity.Subject;

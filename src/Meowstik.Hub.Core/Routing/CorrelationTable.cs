@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Meowstik.Hub.Connections;
 using Meowstik.Hub.Heartbeat;
 
@@ -7,6 +8,10 @@ namespace Meowstik.Hub.Routing;
 /// Pending commands and queries by request id (the <c>correlation_id</c> their response will carry). Lookup takes the UTF-8 id
 /// straight from the envelope; entries are pooled, so a request/response round trip does not allocate. Deadlines live on the
 /// hub's <see cref="TimerWheel"/>; whoever removes an entry (response, timeout, cancellation, disconnect) completes it.
+/// <para>
+/// Budgets: requests from connections are bounded per connection, per token and across the hub, so no identity can fill the
+/// table for everyone else; the host API's requests are not counted against them.
+/// </para>
 /// </summary>
 internal sealed class CorrelationTable
 {
@@ -18,12 +23,18 @@ internal sealed class CorrelationTable
     private readonly Lock _lock = new();
     private readonly TimerWheel _wheel;
     private readonly int _capacity;
+    private readonly int _perConnection;
+    private readonly int _perToken;
+    private readonly Dictionary<string, int> _byToken = new(StringComparer.Ordinal);
     private readonly Action<PendingRequest> _onTimeout;
+    private int _fromConnections;
 
-    public CorrelationTable(TimerWheel wheel, int capacity, Action<PendingRequest> onTimeout)
+    public CorrelationTable(TimerWheel wheel, int capacity, int perConnection, int perToken, Action<PendingRequest> onTimeout)
     {
         _wheel = wheel;
         _capacity = capacity;
+        _perConnection = perConnection;
+        _perToken = perToken;
         _onTimeout = onTimeout;
         _byId = _pending.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
@@ -56,14 +67,30 @@ internal sealed class CorrelationTable
         }
     }
 
-    /// <summary>Adds and schedules a request. Fails when its id is already pending or the table is full.</summary>
+    /// <summary>
+    /// Adds and schedules a request. Fails when its id is already pending, or (for a connection's request) when the hub, its
+    /// connection or its token has no budget left.
+    /// </summary>
     public AddResult TryAdd(PendingRequest request, long dueTimestamp)
     {
         lock (_lock)
         {
-            if (_pending.Count >= _capacity) return AddResult.Full;
+            MeshConnection? requester = request.Requester;
+            string? token = requester?.Identity?.TokenId;
+            if (requester is not null)
+            {
+                if (_fromConnections >= _capacity) return AddResult.Full;
+                if (requester.PendingRequestCount >= _perConnection) return AddResult.ConnectionBudget;
+                if (token is not null && _byToken.GetValueOrDefault(token) >= _perToken) return AddResult.TokenBudget;
+            }
             if (!_pending.Add(request)) return AddResult.Duplicate;
             request.InTable = true;
+            if (requester is not null)
+            {
+                _fromConnections++;
+                requester.PendingRequestCount++;
+                if (token is not null) CollectionsMarshal.GetValueRefOrAddDefault(_byToken, token, out _)++;
+            }
         }
         _wheel.Schedule(request, dueTimestamp);
         return AddResult.Added;
@@ -90,8 +117,7 @@ internal sealed class CorrelationTable
                 return TakeResult.Taken;
             }
             if (!ReferenceEquals(found.Target, responder)) return TakeResult.WrongResponder;
-            _pending.Remove(found);
-            found.InTable = false;
+            RemoveLocked(found);
             origin = new RequestOrigin(found.Requester, found.HostWaiter, found.Action, found.StartTimestamp);
         }
         _wheel.Cancel(found);
@@ -105,8 +131,7 @@ internal sealed class CorrelationTable
         lock (_lock)
         {
             if (!request.InTable) return false;
-            _pending.Remove(request);
-            request.InTable = false;
+            RemoveLocked(request);
         }
         _wheel.Cancel(request);
         return true;
@@ -122,11 +147,7 @@ internal sealed class CorrelationTable
             {
                 if (ReferenceEquals(request.Target, target)) taken.Add(request);
             }
-            foreach (PendingRequest request in taken)
-            {
-                _pending.Remove(request);
-                request.InTable = false;
-            }
+            foreach (PendingRequest request in taken) RemoveLocked(request);
         }
         foreach (PendingRequest request in taken) _wheel.Cancel(request);
         return taken;
@@ -139,13 +160,30 @@ internal sealed class CorrelationTable
         {
             // The entry may have been answered and reused for a later request since the wheel picked it.
             if (!request.InTable || request.DueTimestamp > nowTimestamp) return;
-            _pending.Remove(request);
-            request.InTable = false;
+            RemoveLocked(request);
         }
         _onTimeout(request);
     }
 
-    internal enum AddResult { Added, Duplicate, Full }
+    private void RemoveLocked(PendingRequest request)
+    {
+        _pending.Remove(request);
+        request.InTable = false;
+        if (request.Requester is not { } requester) return;
+        _fromConnections--;
+        requester.PendingRequestCount--;
+        if (requester.Identity?.TokenId is { } token && _byToken.TryGetValue(token, out int count))
+        {
+            if (count <= 1) _byToken.Remove(token);
+            else _byToken[token] = count - 1;
+        }
+    }
+
+    /// <summary>
+    /// Added; Duplicate (the id is pending); Full (the hub's budget for connections' requests is spent); ConnectionBudget /
+    /// TokenBudget (the requester's own budget is spent).
+    /// </summary>
+    internal enum AddResult { Added, Duplicate, Full, ConnectionBudget, TokenBudget }
 
     internal enum TakeResult { Taken, NotFound, WrongResponder }
 

@@ -139,7 +139,9 @@ internal sealed class HubActions
     {
         json.WriteStartObject();
         json.WriteStartArray("devices"u8);
-        foreach (DeviceState state in _hub.State.List())
+        // Guests observe nothing: no need to look. Others: summaries only (no stored payloads are copied or parsed).
+        IReadOnlyList<DeviceState> devices = sender.Identity!.Role == MeshRole.Guest ? [] : _hub.State.ListSummaries();
+        foreach (DeviceState state in devices)
         {
             if (!_hub.Auth.Authorize(sender.Identity!, MeshAction.Observe, state.DeviceId).IsAllowed) continue;
             WriteDevice(json, state, full: false);

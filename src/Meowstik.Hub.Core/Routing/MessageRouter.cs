@@ -30,6 +30,13 @@ internal sealed partial class MessageRouter
         long start = Stopwatch.GetTimestamp();
         if (messageType == WebSocketMessageType.Binary)
         {
+            if (!sender.SupportsBinaryStreams)
+            {
+                // Binary frames are a protocol extension: only a device that announced binary_streams may send them.
+                Reject(sender, MessageType.Stream, default, null, raw.Length, DropReason.InvalidRequest, MeshErrorCodes.InvalidRequest,
+                    "Binary frames need the binary_streams feature, announced at registration.", violation: true);
+                return;
+            }
             _hub.Streams.RouteBinary(sender, raw, start);
             return;
         }
@@ -188,7 +195,15 @@ internal sealed partial class MessageRouter
         return (pending, pending.HostWaiter.Task);
     }
 
-    /// <summary>Broadcasts a message from the host to every registered device; returns the number of recipients.</summary>
+    /// <summary>
+    /// Family and guest connections are people's clients, not devices: broadcasts (the host's, and broadcast commands and
+    /// queries) never reach them. They see only what concerns the devices they may observe.
+    /// </summary>
+    private static bool HasState(MeshConnection connection) => connection.Identity?.Role is MeshRole.Device or MeshRole.Creator;
+
+    private static bool ReceivesBroadcasts(MeshConnection recipient) => recipient.Identity?.Role is MeshRole.Device or MeshRole.Creator;
+
+    /// <summary>Broadcasts a message from the host to every registered device and creator client; returns the number of recipients.</summary>
     public int BroadcastFromHost(MessageType type, ReadOnlySpan<byte> payload)
     {
         OutboundMessage message = OutboundMessage.Rent();
@@ -197,7 +212,8 @@ internal sealed partial class MessageRouter
         int delivered = 0;
         foreach (MeshConnection recipient in _hub.Registry.Snapshot)
         {
-            if (!recipient.IsClosing && recipient.Send(message) == EnqueueResult.Queued) delivered++;
+            if (recipient.IsClosing || !ReceivesBroadcasts(recipient)) continue;
+            if (recipient.Send(message) == EnqueueResult.Queued) delivered++;
         }
         message.Release();
         _hub.Metrics.Routed(delivered);
@@ -324,6 +340,7 @@ internal sealed partial class MessageRouter
         foreach (MeshConnection recipient in _hub.Registry.Snapshot)
         {
             if (ReferenceEquals(recipient, sender) || recipient.IsClosing || recipient.Identity is null) continue;
+            if (senderAction is MeshAction.Command or MeshAction.Query && !ReceivesBroadcasts(recipient)) continue;
             if (senderAction is MeshAction.Command or MeshAction.Query
                 && !_hub.Auth.Authorize(sender.Identity!, senderAction, recipient.DeviceId).IsAllowed)
             {
@@ -342,12 +359,19 @@ internal sealed partial class MessageRouter
     private void OnHeartbeat(MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, long start)
     {
         DateTimeOffset now = _hub.Time.GetUtcNow();
+        // Heartbeats are authorized like everything else: an expired or revoked token must not keep a session alive.
+        AuthDecision decision = _hub.Auth.Authorize(sender.Identity!, MeshAction.Heartbeat, DeviceId.Hub);
+        if (!decision.IsAllowed)
+        {
+            Deny(sender, MessageType.Heartbeat, id, default, envelope.Length, decision);
+            return;
+        }
         if (envelope.HasPayload && !HeartbeatPayload.TryRead(envelope.Payload, out _, out ProtocolError error))
         {
             RejectProtocol(sender, MessageType.Heartbeat, id, envelope.Length, error);
             return;
         }
-        _hub.State.SetHeartbeat(sender.DeviceId, envelope.Payload, now);
+        if (HasState(sender)) _hub.State.SetHeartbeat(sender.DeviceId, envelope.Payload, now);
         Delivered(sender, MessageType.Heartbeat, id, DeviceId.Hub, envelope.Length, start);
         if (!_hub.Options.EchoHeartbeats) return;
         OutboundMessage reply = OutboundMessage.Rent();
@@ -412,16 +436,7 @@ internal sealed partial class MessageRouter
         {
             message.Release();
             _hub.Correlation.Return(pending);
-            if (added == CorrelationTable.AddResult.Duplicate)
-            {
-                Reject(sender, envelope.Type, id, recipient.DeviceId, envelope.Length, DropReason.DuplicateRequestId, MeshErrorCodes.InvalidRequest,
-                    "A request with this id is already pending.", "id");
-            }
-            else
-            {
-                Reject(sender, envelope.Type, id, recipient.DeviceId, envelope.Length, DropReason.Overloaded, MeshErrorCodes.Overloaded,
-                    "The hub has too many pending requests.");
-            }
+            RejectPending(sender, envelope, id, recipient.DeviceId, added);
             return;
         }
         EnqueueResult queued = recipient.SendAndRelease(message);
@@ -433,6 +448,21 @@ internal sealed partial class MessageRouter
             return;
         }
         Delivered(sender, envelope.Type, finalId[..finalIdLength], recipient.DeviceId, envelope.Length, start);
+    }
+
+    // Why a request could not be tracked: a reused id is the sender's mistake; a spent budget is overload, with which budget.
+    private void RejectPending(MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, string to, CorrelationTable.AddResult added)
+    {
+        (DropReason reason, string code, string message, string? field) = added switch
+        {
+            CorrelationTable.AddResult.Duplicate => (DropReason.DuplicateRequestId, MeshErrorCodes.InvalidRequest, "A request with this id is already pending.", "id"),
+            CorrelationTable.AddResult.ConnectionBudget => (DropReason.Overloaded, MeshErrorCodes.Overloaded,
+                $"This connection has {_hub.Options.MaxPendingRequestsPerConnection} requests awaiting responses; wait for some to complete.", (string?)null),
+            CorrelationTable.AddResult.TokenBudget => (DropReason.Overloaded, MeshErrorCodes.Overloaded,
+                $"This token's connections have {_hub.Options.MaxPendingRequestsPerToken} requests awaiting responses; wait for some to complete.", null),
+            _ => (DropReason.Overloaded, MeshErrorCodes.Overloaded, "The hub has too many pending requests.", null),
+        };
+        Reject(sender, envelope.Type, id, to, envelope.Length, reason, code, message, field);
     }
 
     private void BroadcastRequest(
@@ -448,13 +478,16 @@ internal sealed partial class MessageRouter
         pending.IsBroadcast = true;
         pending.Action = actionName;
         pending.StartTimestamp = start;
+        // A broadcast request collects answers until it expires, so it holds its table entry for its whole timeout: it never
+        // waits longer than the default timeout, whatever it asks for.
+        timeoutMs = Math.Min(timeoutMs, (long)_hub.Options.DefaultRequestTimeout.TotalMilliseconds);
         long due = _hub.Time.GetTimestamp() + timeoutMs * _hub.Time.TimestampFrequency / 1000;
-        if (_hub.Correlation.TryAdd(pending, due) != CorrelationTable.AddResult.Added)
+        CorrelationTable.AddResult added = _hub.Correlation.TryAdd(pending, due);
+        if (added != CorrelationTable.AddResult.Added)
         {
             message.Release();
             _hub.Correlation.Return(pending);
-            Reject(sender, envelope.Type, id, DeviceId.Broadcast, envelope.Length, DropReason.DuplicateRequestId, MeshErrorCodes.InvalidRequest,
-                "A request with this id is already pending.", "id");
+            RejectPending(sender, envelope, id, DeviceId.Broadcast, added);
             return;
         }
         (int delivered, int denied) = FanOut(sender, message, action, recipientMustObserve: false);
@@ -472,10 +505,16 @@ internal sealed partial class MessageRouter
     private void RouteResponse(MeshConnection sender, in MeshEnvelope envelope, in ReadOnlySequence<byte> raw, ReadOnlySpan<byte> id, long start)
     {
         DateTimeOffset now = _hub.Time.GetUtcNow();
+        AuthDecision decision = _hub.Auth.Authorize(sender.Identity!, MeshAction.Response, "");
+        if (!decision.IsAllowed)
+        {
+            Deny(sender, envelope.Type, id, default, envelope.Length, decision);
+            return;
+        }
         if (!envelope.CorrelationId.IsPresent)
         {
             // An unsolicited response (as in the design document's examples): kept as last-known state, not routed.
-            if (envelope.Type == MessageType.Response)
+            if (envelope.Type == MessageType.Response && HasState(sender))
             {
                 Span<byte> nameBuffer = stackalloc byte[128];
                 Span<char> nameChars = stackalloc char[128];
@@ -483,12 +522,6 @@ internal sealed partial class MessageRouter
                 _hub.State.SetResponse(sender.DeviceId, action, envelope.Payload, now);
             }
             Delivered(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, start);
-            return;
-        }
-        AuthDecision decision = _hub.Auth.Authorize(sender.Identity!, MeshAction.Response, "");
-        if (!decision.IsAllowed)
-        {
-            Deny(sender, envelope.Type, id, default, envelope.Length, decision);
             return;
         }
         Span<byte> correlationBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
@@ -511,7 +544,7 @@ internal sealed partial class MessageRouter
         }
         try
         {
-            if (envelope.Type == MessageType.Response && origin.Action is not null)
+            if (envelope.Type == MessageType.Response && origin.Action is not null && HasState(sender))
             {
                 _hub.State.SetResponse(sender.DeviceId, origin.Action, envelope.Payload, now);
             }
@@ -594,7 +627,7 @@ internal sealed partial class MessageRouter
             }
         }
 
-        _hub.State.SetEvent(sender.DeviceId, name, envelope.Payload, now);
+        if (HasState(sender)) _hub.State.SetEvent(sender.DeviceId, name, envelope.Payload, now);
         _hub.Events.Publish(sender.DeviceId, name, envelope.Payload, envelope.TimestampValue ?? now);
         if (envelope.IsToHub)
         {

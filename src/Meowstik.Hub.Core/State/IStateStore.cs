@@ -32,4 +32,10 @@ public interface IStateStore
 
     /// <summary>Every known device.</summary>
     IReadOnlyList<DeviceState> List();
+
+    /// <summary>
+    /// Every known device without its stored values (no heartbeat, responses or events): what a device list needs, at the cost
+    /// of the registrations only. The default calls <see cref="List()"/>.
+    /// </summary>
+    IReadOnlyList<DeviceState> ListSummaries() => List();
 }

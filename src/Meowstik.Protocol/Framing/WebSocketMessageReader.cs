@@ -27,7 +27,7 @@ public sealed class WebSocketMessageReader : IDisposable
 
     private readonly WebSocket _socket;
     private readonly Pipe _pipe;
-    private readonly int _maxMessageBytes;
+    private int _maxMessageBytes;
     private readonly bool _validateUtf8;
     private bool _hasCurrent;
     private long _received;
@@ -47,6 +47,20 @@ public sealed class WebSocketMessageReader : IDisposable
         _validateUtf8 = validateUtf8;
         // The same task writes and reads, so the writer must never pause on a full pipe.
         _pipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: ReceiveChunk, useSynchronizationContext: false));
+    }
+
+    /// <summary>
+    /// Largest accepted message; may be changed between messages (a server accepts only a small first message from an
+    /// unauthenticated peer, then the full size).
+    /// </summary>
+    public int MaxMessageBytes
+    {
+        get => _maxMessageBytes;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _maxMessageBytes = value;
+        }
     }
 
     /// <summary>The last complete message; valid until the next <see cref="ReceiveAsync"/> or <see cref="Dispose"/>.</summary>

@@ -147,7 +147,7 @@ public sealed class RegistrationTests
     {
         await using HubTestHost host = await HubTestHost.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
-        await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "mom-phone", "tv-001");
+        await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "family-mom-phone", "tv-001");
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-phone");
 
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001", capabilities: ["power"]);

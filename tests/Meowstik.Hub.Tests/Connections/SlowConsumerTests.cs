@@ -19,7 +19,7 @@ public sealed class SlowConsumerTests
             o.RateLimitPerSecond = 10_000_000;
             o.RateLimitBurst = 10_000_000;
             o.OutboundBufferBytes = 64 * 1024;
-            o.WriteDeadline = TimeSpan.FromSeconds(1);
+            o.WriteDeadline = TimeSpan.FromSeconds(5);
         });
         using var meters = new HubMeterRecorder(host);
         IssuedToken stuckToken = await host.IssueDeviceTokenAsync("stuck-001");
@@ -63,7 +63,13 @@ public sealed class SlowConsumerTests
         {
             for (int i = 0; i < PerPair; i++) await controller.SendAsync(FlowControlTests.Command($"controller-{p}", i, $"dev-{p}"));
         })));
-        await allAnswered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        if (await Task.WhenAny(allAnswered.Task, Task.Delay(TimeSpan.FromSeconds(60))) != allAnswered.Task)
+        {
+            string state = string.Join("; ", Enumerable.Range(0, Pairs).Select(p =>
+                $"pair {p}: device got {order.Count($"controller-{p}")} (read {devices[p].Received}, fault {devices[p].Fault?.Message}, closed {devices[p].Closed.IsCompleted}), " +
+                $"controller read {controllers[p].Received} (fault {controllers[p].Fault?.Message}, closed {controllers[p].Closed.IsCompleted})"));
+            Assert.Fail($"Only {answers} of {Pairs * PerPair} answers; slow consumers closed {meters.Total("meowstik.hub.slow_consumers")}; pending {host.Hub.PendingRequestCount}; stuck online {host.Hub.IsOnline("stuck-001")}; filler read {filler.Received}; {state}");
+        }
 
         await Eventually.TrueAsync(() => !host.Hub.IsOnline("stuck-001"), "the stuck client was closed as a slow consumer", TimeSpan.FromSeconds(30));
         await stopFilling.CancelAsync();
@@ -91,16 +97,17 @@ public sealed class SlowConsumerTests
             o.RateLimitPerSecond = 10_000_000;
             o.RateLimitBurst = 10_000_000;
             o.OutboundBufferBytes = 16 * 1024;
-            o.WriteDeadline = TimeSpan.FromSeconds(2);
+            o.WriteDeadline = TimeSpan.FromSeconds(5);
         });
         using var meters = new HubMeterRecorder(host);
         var order = new FlowControlTests.OrderCheck();
         int received = 0;
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using WireClient slow = await FlowControlTests.ConnectDeviceAsync(host, "slow-001", async (_, message) =>
+        await using WireClient slow = await FlowControlTests.ConnectDeviceAsync(host, "slow-001", async (client, message) =>
         {
             if (message.Type != "command") return;
             order.Record(message.From!, message.Id!);
+            await WireClient.AnswerCommands(client, message);
             if (Interlocked.Increment(ref received) % 100 == 0) await Task.Delay(20); // about 5,000 messages per second at most
             if (received == Count) all.TrySetResult();
         });

@@ -23,6 +23,14 @@ public sealed class WireClient : IAsyncDisposable
         _onMessage = onMessage;
     }
 
+    /// <summary>What ended the receive loop other than a close or a transport error (a bug in a handler or a bad message).</summary>
+    public Exception? Fault { get; private set; }
+
+    /// <summary>Messages handed to the callback so far.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    private long _received;
+
     /// <summary>Completes with the close status once the connection ended (null when aborted).</summary>
     public Task<WebSocketCloseStatus?> Closed => _closed.Task;
 
@@ -100,12 +108,17 @@ public sealed class WireClient : IAsyncDisposable
                 if (result.MessageType == WebSocketMessageType.Close) break;
                 length += result.Count;
                 if (!result.EndOfMessage) continue;
+                Interlocked.Increment(ref _received);
                 await _onMessage(this, WireMessage.Parse(buffer.AsSpan(0, length)));
                 length = 0;
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
+        }
+        catch (Exception ex)
+        {
+            Fault = ex;
         }
         finally
         {

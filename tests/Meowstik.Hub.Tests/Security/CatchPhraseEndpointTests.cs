@@ -24,7 +24,7 @@ public sealed class CatchPhraseEndpointTests
         Assert.Equal(["tv-001"], body.GetProperty("permitted_devices").EnumerateArray().Select(d => d.GetString()!).ToArray());
 
         await using TestMeshClient phone = await host.ConnectAsync(token);
-        await phone.RegisterAsync("mom-phone", []);
+        await phone.RegisterAsync("family-mom-phone", []);
         await phone.SendAsync("""{"id":"q","type":"query","to":"tv-001","payload":{"action":"status"}}""");
         Assert.Equal("q", (await tv.ReceiveTypeAsync("query")).Str("id"));
         await phone.SendAsync("""{"id":"c","type":"command","to":"tv-001","payload":{"action":"power"}}""");

@@ -28,7 +28,7 @@ public sealed class RoleTests
         await using HubTestHost host = await HubTestHost.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
-        await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "mom-phone", "tv-001");
+        await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "family-mom-phone", "tv-001");
 
         await family.SendAsync("""{"id":"q","type":"query","to":"tv-001","payload":{"action":"status"}}""");
         Assert.Equal("q", (await tv.ReceiveTypeAsync("query")).Str("id"));
@@ -91,8 +91,9 @@ public sealed class RoleTests
     }
 
     [Fact]
-    public async Task A_token_that_expires_while_connected_ends_the_session_at_its_next_message()
+    public async Task A_token_that_expires_while_connected_ends_the_session_even_if_it_only_heartbeats()
     {
+        // Attack (issue 8, finding 7): a short-lived token keeps its session by sending only heartbeats, never re-authorized.
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using HubTestHost host = await HubTestHost.StartAsync(time: time);
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
@@ -103,8 +104,8 @@ public sealed class RoleTests
         await using TestMeshClient creator = await host.ConnectAsync(shortLived.Secret);
         await creator.RegisterAsync("visitor-phone", []);
 
-        // Keep both connections alive (heartbeats) while the clock passes the token's expiry.
-        for (int i = 0; i < 6; i++)
+        // Heartbeats keep both alive while the token is valid.
+        for (int i = 0; i < 4; i++)
         {
             time.Advance(TimeSpan.FromMinutes(1));
             foreach (TestMeshClient client in new[] { tv, creator })
@@ -113,11 +114,30 @@ public sealed class RoleTests
                 await client.ReceiveTypeAsync("heartbeat");
             }
         }
-        await creator.SendAsync("""{"id":"late","type":"command","to":"tv-001","payload":{"action":"power"}}""");
-        JsonElement error = await creator.ReceiveAsync(m => m.Str("correlation_id") == "late");
-        Assert.Equal("unauthorized", error.ErrorCode());
+        // Past the expiry the session ends by itself (the expiry is on the hub's deadline timer), heartbeats or not.
+        await Eventually.AdvanceUntilAsync(time, TimeSpan.FromSeconds(10), () => creator.Closed.IsCompleted, "the expired session was closed");
         Assert.Equal(4001, (int)(await creator.WaitClosedAsync())!);
-        Assert.True(await tv.NothingMatchingAsync(m => m.Type() == "command", TimeSpan.FromMilliseconds(100)));
+        Assert.Equal("unauthorized", (await creator.ReceiveTypeAsync("error")).ErrorCode());
+        Assert.False(host.Hub.IsOnline("visitor-phone"));
+        Assert.True(host.Hub.IsOnline("tv-001"));
+    }
+
+    [Fact]
+    public async Task A_heartbeat_from_an_expired_token_is_refused_and_ends_the_session()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using HubTestHost host = await HubTestHost.StartAsync(o => o.TimerResolution = TimeSpan.FromHours(1), time: time);
+        IssuedToken shortLived = await host.Hub.IssueTokenAsync(new TokenIssueRequest
+        {
+            Role = MeshRole.Creator, Subject = "visitor", Lifetime = TimeSpan.FromMinutes(5),
+        });
+        await using TestMeshClient creator = await host.ConnectAsync(shortLived.Secret);
+        await creator.RegisterAsync("visitor-phone", []);
+        // The clock passes the expiry without the timer having fired yet (coarse resolution): the heartbeat itself is checked.
+        time.Advance(TimeSpan.FromMinutes(6));
+        await creator.SendAsync("""{"id":"hb","type":"heartbeat"}""");
+        Assert.Equal("unauthorized", (await creator.ReceiveAsync(m => m.Str("correlation_id") == "hb")).ErrorCode());
+        Assert.Equal(4001, (int)(await creator.WaitClosedAsync())!);
     }
 
     [Fact]
