@@ -62,6 +62,30 @@ public class AuditSinkBenchmarks
         Check(sink);
     }
 
+    /// <summary>The same records posted through TryWriteMessage (UTF-8 ids copied into the queue, no string per message).</summary>
+    [Benchmark(OperationsPerInvoke = Records)]
+    public async Task Utf8Records()
+    {
+        await using var sink = new SqliteAuditSink(_store, new AuditOptions { QueueCapacity = Records });
+        for (int i = 0; i < Records; i++)
+        {
+            _workload.PostAsUtf8(sink, i);
+        }
+
+        await sink.FlushAsync();
+        Check(sink);
+    }
+
+    /// <summary>Default options (16,384 queue): the producer honours IsBackpressured / WaitForCapacityAsync, as receive loops will.</summary>
+    [Benchmark(OperationsPerInvoke = Records)]
+    public async Task Utf8RecordsWithBackpressure()
+    {
+        await using var sink = new SqliteAuditSink(_store);
+        await _workload.PostWithBackpressureAsync(sink);
+        await sink.FlushAsync();
+        Check(sink);
+    }
+
     private static void Check(SqliteAuditSink sink)
     {
         if (sink.WrittenCount != Records || sink.DroppedCount != 0)

@@ -37,4 +37,21 @@ internal sealed class AuditWorkload
     public bool PostAsString(IAuditSink sink, int i) =>
         sink.TryWrite(AuditRecord.ForMessage(
             Time.AddTicks(i), Encoding.UTF8.GetString(_ids[i]), "event", _from[i % 100], _to[i % 100], 140, AuditOutcome.Delivered));
+
+    /// <summary>Posts record <paramref name="i"/> through <see cref="IAuditSink.TryWriteMessage"/>: the id stays UTF-8.</summary>
+    public bool PostAsUtf8(IAuditSink sink, int i) =>
+        sink.TryWriteMessage(Time.AddTicks(i), _ids[i], "event", _from[i % 100], _to[i % 100], 140, AuditOutcome.Delivered);
+
+    /// <summary>Posts every record as a receive loop would: UTF-8 ids, waiting whenever the sink pushes back.</summary>
+    public async Task PostWithBackpressureAsync(IAuditSink sink)
+    {
+        for (int i = 0; i < _ids.Length; i++)
+        {
+            PostAsUtf8(sink, i);
+            if (sink.IsBackpressured)
+            {
+                await sink.WaitForCapacityAsync(CancellationToken.None);
+            }
+        }
+    }
 }
