@@ -3,11 +3,29 @@ namespace Meowstik.Hub.Audit;
 /// <summary>Settings for <see cref="SqliteAuditSink"/>. Every default is listed below.</summary>
 public sealed class AuditOptions
 {
-    /// <summary>Records the in-memory queue holds before <see cref="IAuditSink.TryWrite"/> starts dropping. Default: 16 384.</summary>
+    /// <summary>
+    /// Message records the in-memory queue holds before <see cref="IAuditSink.TryWrite"/> starts dropping them (counted as
+    /// <c>queue_full</c>). <see cref="IAuditSink.IsBackpressured"/> turns true at 3/4 of it and false again at 1/2.
+    /// Default: 16 384.
+    /// </summary>
     public int QueueCapacity { get; set; } = 16_384;
 
-    /// <summary>Most records written in one transaction. Default: 512.</summary>
+    /// <summary>
+    /// Auth records (<see cref="AuditKind.Auth"/>: authentication and authorization decisions, token issue and revocation)
+    /// have their own queue of this size, so a flood of message records never pushes them out. Only if this reserve is
+    /// full too is one dropped, counted as <c>security_overflow</c> and logged as an error. Default: 65 536.
+    /// </summary>
+    public int SecurityQueueCapacity { get; set; } = 65_536;
+
+    /// <summary>Records written in one transaction when the queue is shallow. Default: 512.</summary>
     public int BatchSize { get; set; } = 512;
+
+    /// <summary>
+    /// Most records written in one transaction: when more than <see cref="BatchSize"/> are queued the writer takes up
+    /// to this many at once, since fewer commits per row is how it catches up. A value below <see cref="BatchSize"/> counts as
+    /// <see cref="BatchSize"/>. Default: 8 192.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 8_192;
 
     /// <summary>Longest a record waits in a partial batch before it is written. Default: 1 second.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -21,7 +39,9 @@ public sealed class AuditOptions
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SecurityQueueCapacity, 1, nameof(SecurityQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         if (FlushInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(FlushInterval), FlushInterval, "Must be positive.");

@@ -4,6 +4,12 @@ namespace Meowstik.Hub.Audit;
 /// One audit row: a message's metadata or an auth decision. Never the payload. A value type so that posting it
 /// to <see cref="IAuditSink.TryWrite(in AuditRecord)"/> allocates nothing beyond the strings it references.
 /// </summary>
+/// <remarks>
+/// On the routing path the message id exists only as UTF-8 bytes; post such records through
+/// <see cref="IAuditSink.TryWriteMessage"/> instead of building one here, so that no id string is created per message.
+/// Records of kind <see cref="AuditKind.Auth"/> (<see cref="ForAuth"/>) are security records: the SQLite sink keeps a
+/// separate reserve for them so that message floods never push them out.
+/// </remarks>
 public readonly record struct AuditRecord
 {
     /// <summary>When it happened.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text;
+using System.Text.Unicode;
 using System.Threading.Channels;
 using Meowstik.Hub.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -10,17 +11,31 @@ namespace Meowstik.Hub.Audit;
 
 /// <summary>
 /// The embedded <see cref="IAuditSink"/>: the <c>audit</c> table of a <see cref="SqliteMeshStore"/> file, written in batches
-/// by one background writer. <see cref="TryWrite(in AuditRecord)"/> only enqueues into a bounded channel (never blocks,
-/// never touches the disk); when the queue is full the record is dropped, counted (<c>audit.dropped</c>) and logged.
-/// A batch is written when it reaches <see cref="AuditOptions.BatchSize"/>, when its oldest record has waited
-/// <see cref="AuditOptions.FlushInterval"/>, on <see cref="FlushAsync"/> and on dispose, as one transaction reusing one
-/// prepared insert. Rows older than <see cref="AuditOptions.Retention"/> are deleted every
-/// <see cref="AuditOptions.RetentionInterval"/>.
+/// by one background writer. <see cref="TryWrite(in AuditRecord)"/> only enqueues (never blocks, never touches the disk).
 /// </summary>
+/// <remarks>
+/// <para>
+/// Two bounded queues: message records (<see cref="AuditOptions.QueueCapacity"/>) and auth records
+/// (<see cref="AuditOptions.SecurityQueueCapacity"/>, written first). A full message queue drops the record, counted
+/// (<see cref="DroppedCount"/>, meter <c>audit.dropped</c> with reason <c>queue_full</c>) and logged at most every
+/// 10 seconds; auth records are never pushed out by messages and are dropped only if their own reserve is full
+/// (<c>security_overflow</c>, logged as an error). Producers that can wait should honour
+/// <see cref="IsBackpressured"/> / <see cref="WaitForCapacityAsync"/>, and then nothing is dropped.
+/// </para>
+/// <para>
+/// A batch is written when it reaches <see cref="AuditOptions.BatchSize"/> (up to <see cref="AuditOptions.MaxBatchSize"/>
+/// when the queue is deeper), when its oldest record has waited <see cref="AuditOptions.FlushInterval"/>, on
+/// <see cref="FlushAsync"/> and on dispose: one transaction reusing one prepared insert, on a connection in WAL mode with
+/// <c>synchronous=NORMAL</c>. Rows older than <see cref="AuditOptions.Retention"/> are deleted every
+/// <see cref="AuditOptions.RetentionInterval"/>.
+/// </para>
+/// </remarks>
 public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
 {
     /// <summary>The name of the meter carrying <c>audit.written</c> and <c>audit.dropped</c>.</summary>
     public const string MeterName = "Meowstik.Hub.Audit";
+
+    private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly SqliteMeshStore _store;
     private readonly AuditOptions _options;
@@ -30,7 +45,9 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
     private readonly bool _ownsMeter;
     private readonly Counter<long> _written;
     private readonly Counter<long> _dropped;
-    private readonly Channel<AuditRecord> _channel;
+    private readonly Channel<QueuedAuditRecord> _messages;
+    private readonly Channel<QueuedAuditRecord> _security;
+    private readonly AuditCapacityGate _gate;
     private readonly Lock _flushLock = new();
     private readonly List<TaskCompletionSource> _flushWaiters = [];
     private readonly ITimer? _retentionTimer;
@@ -39,6 +56,7 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
     private long _droppedCount;
     private long _writtenCount;
     private long _droppedSinceReport;
+    private long _lastDropReport;
     private int _disposed;
 
     /// <summary>Starts the background writer on <paramref name="store"/>'s audit table.</summary>
@@ -63,14 +81,12 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _written = _meter.CreateCounter<long>("audit.written", description: "Audit records stored.");
-        _dropped = _meter.CreateCounter<long>("audit.dropped", description: "Audit records lost, tagged by reason (queue_full, write_error, closed).");
-        _channel = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(_options.QueueCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite then returns false instead of waiting: we count the drop.
-            AllowSynchronousContinuations = false,
-        });
+        _dropped = _meter.CreateCounter<long>(
+            "audit.dropped", description: "Audit records lost, tagged by reason (queue_full, security_overflow, write_error, closed).");
+        _messages = CreateQueue(_options.QueueCapacity);
+        _security = CreateQueue(_options.SecurityQueueCapacity);
+        _gate = new AuditCapacityGate(_options.QueueCapacity, _options.SecurityQueueCapacity);
+        _lastDropReport = _time.GetTimestamp();
         _writer = Task.Run(RunWriterAsync);
         if (_options.Retention is not null)
         {
@@ -82,23 +98,60 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
         }
     }
 
-    /// <summary>Records lost so far (queue full, write errors, or posted after dispose).</summary>
+    /// <summary>Records lost so far (queue full, security reserve full, write errors, or posted after dispose).</summary>
     public long DroppedCount => Interlocked.Read(ref _droppedCount);
 
     /// <summary>Records stored so far by this instance.</summary>
     public long WrittenCount => Interlocked.Read(ref _writtenCount);
 
+    /// <summary>
+    /// True from the moment the message queue reaches 3/4 of <see cref="AuditOptions.QueueCapacity"/> (or the auth queue
+    /// 3/4 of <see cref="AuditOptions.SecurityQueueCapacity"/>) until both have drained to 1/2.
+    /// </summary>
+    public bool IsBackpressured => _gate.IsClosed;
+
+    /// <summary>The journal mode the writer's connection reported (<c>wal</c>); null until the writer has opened it.</summary>
+    internal string? WriterJournalMode { get; private set; }
+
+    /// <summary>Test hook: runs on the writer before each batch is written, so a test can hold the writer back.</summary>
+    internal Action? BeforeBatchForTests { get; set; }
+
     /// <inheritdoc />
     public bool TryWrite(in AuditRecord record)
     {
-        if (_channel.Writer.TryWrite(record))
+        var queued = new QueuedAuditRecord { Record = record, IdLength = -1 };
+        return Enqueue(queued);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Ids of up to 64 bytes (every id the hub generates) are copied into the queue entry itself: no allocation. Longer or
+    /// invalid UTF-8 ids are decoded to a string as <see cref="IAuditSink.TryWriteMessage"/>'s default does.
+    /// </remarks>
+    public bool TryWriteMessage(
+        DateTimeOffset time, ReadOnlySpan<byte> messageIdUtf8, string? messageType, string? from, string? to, int size,
+        AuditOutcome outcome, string? reason = null)
+    {
+        var queued = new QueuedAuditRecord
         {
-            return true;
+            Record = AuditRecord.ForMessage(time, null, messageType, from, to, size, outcome, reason),
+            IdLength = -1,
+        };
+        if (messageIdUtf8.Length is > 0 and <= AuditIdBuffer.Size && Utf8.IsValid(messageIdUtf8))
+        {
+            messageIdUtf8.CopyTo(queued.IdUtf8);
+            queued.IdLength = messageIdUtf8.Length;
+        }
+        else if (!messageIdUtf8.IsEmpty)
+        {
+            queued.Record = queued.Record with { MessageId = Encoding.UTF8.GetString(messageIdUtf8) };
         }
 
-        CountDrop(1, Volatile.Read(ref _disposed) != 0 || _writer.IsCompleted ? "closed" : "queue_full");
-        return false;
+        return Enqueue(queued);
     }
+
+    /// <inheritdoc />
+    public ValueTask WaitForCapacityAsync(CancellationToken cancellationToken) => _gate.WaitAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task FlushAsync(CancellationToken cancellationToken = default)
@@ -204,7 +257,10 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
         return deleted;
     }
 
-    /// <summary>Stops accepting records, writes everything still queued, and stops retention.</summary>
+    /// <summary>
+    /// Stops accepting records, writes everything still queued, and stops retention. Producers waiting in
+    /// <see cref="WaitForCapacityAsync"/> are released.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -217,13 +273,56 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
             await _retentionTimer.DisposeAsync().ConfigureAwait(false);
         }
 
-        _channel.Writer.TryComplete();
+        _messages.Writer.TryComplete();
+        _security.Writer.TryComplete();
+        _gate.ShutDown();
         Volatile.Read(ref _wake).TrySetResult();
         await _writer.ConfigureAwait(false);
         if (_ownsMeter)
         {
             _meter.Dispose();
         }
+    }
+
+    private static Channel<QueuedAuditRecord> CreateQueue(int capacity) =>
+        Channel.CreateBounded<QueuedAuditRecord>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite then returns false instead of waiting: we count the drop.
+            AllowSynchronousContinuations = false,
+        });
+
+    private bool Enqueue(in QueuedAuditRecord queued)
+    {
+        bool security = queued.Record.Kind == AuditKind.Auth;
+        _gate.Adding(security);
+        if ((security ? _security : _messages).Writer.TryWrite(queued))
+        {
+            return true;
+        }
+
+        _gate.Removed(security);
+        CountDrop(1, Volatile.Read(ref _disposed) != 0 || _writer.IsCompleted ? "closed" : security ? "security_overflow" : "queue_full");
+        return false;
+    }
+
+    private bool TryDequeue(out QueuedAuditRecord queued)
+    {
+        // Auth records first: they are the ones that must never be lost, and they are few.
+        if (_security.Reader.TryRead(out queued))
+        {
+            _gate.Removed(security: true);
+            return true;
+        }
+
+        if (_messages.Reader.TryRead(out queued))
+        {
+            _gate.Removed(security: false);
+            return true;
+        }
+
+        return false;
     }
 
     private async Task RunWriterAsync()
@@ -237,9 +336,10 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
             // The database is unusable (for example the file cannot be opened). Stop accepting records so that every
             // later TryWrite is counted as a drop, and never leave a FlushAsync caller waiting.
             Log.WriterFailed(_logger, e);
-            _channel.Writer.TryComplete();
+            _messages.Writer.TryComplete();
+            _security.Writer.TryComplete();
             int lost = 0;
-            while (_channel.Reader.TryRead(out _))
+            while (TryDequeue(out _))
             {
                 lost++;
             }
@@ -251,6 +351,7 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
         }
         finally
         {
+            _gate.ShutDown();
             lock (_flushLock)
             {
                 _flushWaiters.ForEach(static f => f.TrySetResult());
@@ -261,21 +362,23 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
 
     private async Task WriteUntilCompletedAsync()
     {
-        ChannelReader<AuditRecord> reader = _channel.Reader;
-        var batch = new List<AuditRecord>(_options.BatchSize);
-        await using SqliteConnection connection = await OpenWriterConnectionAsync().ConfigureAwait(false);
-        await using var insert = new BatchInsert(connection);
-        Task? readable = null;
+        var batch = new List<QueuedAuditRecord>(_options.BatchSize);
+        using AuditBatchInsert insert = await AuditBatchInsert.OpenAsync(_store).ConfigureAwait(false);
+        WriterJournalMode = insert.JournalMode;
+        Task? messagesReadable = null;
+        Task? securityReadable = null;
         Task? deadline = null;
         DateTimeOffset batchStarted = default;
 
         while (true)
         {
             List<TaskCompletionSource>? flushes = TakeFlushWaiters();
-            bool completing = reader.Completion.IsCompleted || Volatile.Read(ref _disposed) != 0;
+            bool completing = Volatile.Read(ref _disposed) != 0 || IsDrained();
             bool drainAll = flushes is not null || completing;
+            bool more = false;
+            int limit = BatchLimit();
 
-            while (reader.TryRead(out AuditRecord record))
+            while (TryDequeue(out QueuedAuditRecord record))
             {
                 if (batch.Count == 0)
                 {
@@ -283,26 +386,37 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
                 }
 
                 batch.Add(record);
-                if (batch.Count >= _options.BatchSize)
+                if (batch.Count >= limit)
                 {
-                    await WriteBatchAsync(insert, batch).ConfigureAwait(false);
+                    _gate.OpenIfDrained();
+                    WriteBatch(insert, batch);
                     if (!drainAll)
                     {
+                        // Look at flush requests and the clock between batches, then carry on without sleeping.
+                        more = true;
                         break;
                     }
+
+                    limit = BatchLimit();
                 }
             }
 
-            if (batch.Count > 0 && (drainAll || _time.GetUtcNow() - batchStarted >= _options.FlushInterval))
+            _gate.OpenIfDrained();
+            if (!more && batch.Count > 0 && (drainAll || _time.GetUtcNow() - batchStarted >= _options.FlushInterval))
             {
-                await WriteBatchAsync(insert, batch).ConfigureAwait(false);
+                WriteBatch(insert, batch);
             }
 
-            ReportDrops();
+            ReportDrops(force: completing);
             flushes?.ForEach(static f => f.TrySetResult());
-            if (reader.Completion.IsCompleted && batch.Count == 0)
+            if (IsDrained() && batch.Count == 0)
             {
                 break;
+            }
+
+            if (more)
+            {
+                continue;
             }
 
             // Sleep until more records arrive, a flush or dispose wakes us, or the partial batch falls due.
@@ -313,9 +427,14 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
                 continue;
             }
 
-            if (readable is null || readable.IsCompleted)
+            if (messagesReadable is null || messagesReadable.IsCompleted)
             {
-                readable = reader.WaitToReadAsync().AsTask();
+                messagesReadable = _messages.Reader.WaitToReadAsync().AsTask();
+            }
+
+            if (securityReadable is null || securityReadable.IsCompleted)
+            {
+                securityReadable = _security.Reader.WaitToReadAsync().AsTask();
             }
 
             if (batch.Count > 0 && (deadline is null || deadline.IsCompleted))
@@ -325,16 +444,25 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
             }
 
             await (batch.Count > 0
-                ? Task.WhenAny(readable, wake.Task, deadline!)
-                : Task.WhenAny(readable, wake.Task)).ConfigureAwait(false);
+                ? Task.WhenAny(messagesReadable, securityReadable, wake.Task, deadline!)
+                : Task.WhenAny(messagesReadable, securityReadable, wake.Task)).ConfigureAwait(false);
         }
     }
 
-    private async Task WriteBatchAsync(BatchInsert insert, List<AuditRecord> batch)
+    /// <summary>Both queues are closed and empty: nothing more can arrive.</summary>
+    private bool IsDrained() => _messages.Reader.Completion.IsCompleted && _security.Reader.Completion.IsCompleted;
+
+    /// <summary>BatchSize while the queue is shallow; when it is deeper, take what is there (up to MaxBatchSize) in one commit.</summary>
+    private int BatchLimit() => Math.Clamp(_gate.Queued, _options.BatchSize, Math.Max(_options.BatchSize, _options.MaxBatchSize));
+
+    private void WriteBatch(AuditBatchInsert insert, List<QueuedAuditRecord> batch)
     {
         try
         {
-            await insert.WriteAsync(batch).ConfigureAwait(false);
+            BeforeBatchForTests?.Invoke();
+            // Synchronous on purpose: Microsoft.Data.Sqlite's async methods run synchronously anyway, and a batch is a
+            // few milliseconds of work on this one background task.
+            insert.Write(batch);
             Interlocked.Add(ref _writtenCount, batch.Count);
             _written.Add(batch.Count);
         }
@@ -361,15 +489,6 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
         }
     }
 
-    private async Task<SqliteConnection> OpenWriterConnectionAsync()
-    {
-        SqliteConnection connection = await _store.OpenConnectionAsync().ConfigureAwait(false);
-        // Audit rows are not worth an fsync per commit: in WAL mode NORMAL stays consistent and loses at most the last
-        // batches on power loss (never on a process crash).
-        await SqliteMeshStore.ExecuteAsync(connection, "PRAGMA synchronous=NORMAL;", CancellationToken.None).ConfigureAwait(false);
-        return connection;
-    }
-
     private List<TaskCompletionSource>? TakeFlushWaiters()
     {
         lock (_flushLock)
@@ -389,15 +508,29 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
     {
         Interlocked.Add(ref _droppedCount, count);
         _dropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
-        // Log the first drop at once, then let the writer summarize the rest (a flood must not flood the log).
+        if (reason == "security_overflow")
+        {
+            // Rare and serious: an auth decision is missing from the trail. Logged every time (the reserve is large, so
+            // reaching this means auth records alone arrive faster than the disk takes them).
+            Log.SecurityDropped(_logger, count);
+        }
+
+        // Log the first drop of a period at once, then let the writer summarize the rest (a flood must not flood the log).
         if (Interlocked.Add(ref _droppedSinceReport, count) == count)
         {
             Log.Dropping(_logger, reason);
         }
     }
 
-    private void ReportDrops()
+    private void ReportDrops(bool force)
     {
+        if (Interlocked.Read(ref _droppedSinceReport) == 0
+            || (!force && _time.GetElapsedTime(_lastDropReport) < DropReportInterval))
+        {
+            return;
+        }
+
+        _lastDropReport = _time.GetTimestamp();
         long dropped = Interlocked.Exchange(ref _droppedSinceReport, 0);
         if (dropped > 1)
         {
@@ -408,70 +541,6 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
     private static string? StringOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>One prepared INSERT reused for every row of every batch; each batch is one transaction.</summary>
-    private sealed class BatchInsert : IAsyncDisposable
-    {
-        private readonly SqliteConnection _connection;
-        private readonly SqliteCommand _command;
-        private readonly SqliteParameter _time, _kind, _outcome, _messageId, _messageType, _from, _to, _size, _reason, _detail;
-
-        public BatchInsert(SqliteConnection connection)
-        {
-            _connection = connection;
-            _command = connection.CreateCommand();
-            _command.CommandText =
-                """
-                INSERT INTO audit (time, kind, outcome, message_id, message_type, from_id, to_id, size, reason, detail)
-                VALUES ($time, $kind, $outcome, $message_id, $message_type, $from, $to, $size, $reason, $detail);
-                """;
-            _time = Add("$time", SqliteType.Integer);
-            _kind = Add("$kind", SqliteType.Integer);
-            _outcome = Add("$outcome", SqliteType.Integer);
-            _messageId = Add("$message_id", SqliteType.Text);
-            _messageType = Add("$message_type", SqliteType.Text);
-            _from = Add("$from", SqliteType.Text);
-            _to = Add("$to", SqliteType.Text);
-            _size = Add("$size", SqliteType.Integer);
-            _reason = Add("$reason", SqliteType.Text);
-            _detail = Add("$detail", SqliteType.Text);
-        }
-
-        public async Task WriteAsync(List<AuditRecord> batch)
-        {
-            await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync().ConfigureAwait(false);
-            _command.Transaction = transaction;
-            foreach (AuditRecord r in batch)
-            {
-                _time.Value = SqliteTime.ToDb(r.Time);
-                _kind.Value = (int)r.Kind;
-                _outcome.Value = (int)r.Outcome;
-                _messageId.Value = (object?)r.MessageId ?? DBNull.Value;
-                _messageType.Value = (object?)r.MessageType ?? DBNull.Value;
-                _from.Value = (object?)r.From ?? DBNull.Value;
-                _to.Value = (object?)r.To ?? DBNull.Value;
-                _size.Value = r.Size;
-                _reason.Value = (object?)r.Reason ?? DBNull.Value;
-                _detail.Value = (object?)r.Detail ?? DBNull.Value;
-                await _command.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync().ConfigureAwait(false);
-            _command.Transaction = null;
-        }
-
-        public ValueTask DisposeAsync() => _command.DisposeAsync();
-
-        private SqliteParameter Add(string name, SqliteType type)
-        {
-            SqliteParameter parameter = _command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.SqliteType = type;
-            parameter.Value = DBNull.Value;
-            _command.Parameters.Add(parameter);
-            return parameter;
-        }
-    }
 
     private static partial class Log
     {
@@ -489,6 +558,9 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
 
         [LoggerMessage(206, LogLevel.Critical, "The audit writer stopped; further audit records are dropped")]
         public static partial void WriterFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(207, LogLevel.Error, "{Count} auth audit records were dropped: the security reserve (SecurityQueueCapacity) is full")]
+        public static partial void SecurityDropped(ILogger logger, int count);
 
         [LoggerMessage(205, LogLevel.Error, "Audit retention failed")]
         public static partial void RetentionFailed(ILogger logger, Exception exception);

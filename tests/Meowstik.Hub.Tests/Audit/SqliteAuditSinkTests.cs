@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Meowstik.Hub.Tests.Audit;
 
+[Collection(nameof(SqliteAuditSink))]
 public sealed class SqliteAuditSinkTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 19, 12, 0, 0, TimeSpan.Zero);
@@ -154,7 +155,7 @@ public sealed class SqliteAuditSinkTests : IDisposable
             await touch.ExecuteNonQueryAsync();
         }
 
-        await using var sink = new SqliteAuditSink(store, new AuditOptions { QueueCapacity = capacity, BatchSize = batch }, _time);
+        await using var sink = new SqliteAuditSink(store, new AuditOptions { QueueCapacity = capacity, BatchSize = batch, MaxBatchSize = batch }, _time);
         int accepted = 0;
         for (int i = 0; i < posted; i++)
         {
