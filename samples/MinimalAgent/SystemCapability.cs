@@ -8,8 +8,8 @@ internal sealed class SystemCapability : MeshCapability
     public SystemCapability()
         : base("system")
     {
-        Handle("ping", _ => CommandResult.Ok(w => w.WriteString("pong", DateTimeOffset.UtcNow.ToString("O"))));
-        Handle("info", _ => CommandResult.Ok(w =>
+        HandleQuery("ping", _ => CommandResult.Ok(w => w.WriteString("pong", DateTimeOffset.UtcNow.ToString("O"))));
+        HandleQuery("info", _ => CommandResult.Ok(w =>
         {
             w.WriteString("os", Environment.OSVersion.ToString());
             w.WriteNumber("processors", Environment.ProcessorCount);

@@ -8,7 +8,7 @@ internal sealed class CarStatusCapability : MeshCapability
     public CarStatusCapability()
         : base("status")
     {
-        Handle("status", _ => CommandResult.Ok(w =>
+        HandleQuery("status", _ => CommandResult.Ok(w =>
         {
             w.WriteStartObject("gps");
             w.WriteNumber("lat", 47.1234);

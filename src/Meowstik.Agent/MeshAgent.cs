@@ -50,6 +50,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     private CancellationToken _runToken;
     private int _running;
     private int _disposeStarted;
+    private int _sessionLoops;
 
     /// <summary>Creates an agent. Call <see cref="RunAsync"/> to connect.</summary>
     /// <param name="options">The settings; validated here.</param>
@@ -152,6 +153,12 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     /// <summary>The capability names sent in <c>register</c>.</summary>
     public IReadOnlyList<string> AdvertisedCapabilities { get; }
 
+    /// <summary>The read-only actions sent in <c>register</c> as <c>queries</c>: the only ones a <c>query</c> message may run.</summary>
+    public IReadOnlyList<string> AdvertisedQueries => _dispatcher.QueryActions;
+
+    /// <summary>The state-changing actions sent in <c>register</c> as <c>commands</c>: only a <c>command</c> message may run them.</summary>
+    public IReadOnlyList<string> AdvertisedCommands => _dispatcher.CommandActions;
+
     /// <summary>Messages waiting in the outbox.</summary>
     public int OutboxCount => Outbox.Count;
 
@@ -168,6 +175,13 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     internal AgentInstruments Instruments { get; }
 
     internal byte[] DeviceIdUtf8 { get; }
+
+    /// <summary>Receive, send and heartbeat loops currently running, across sessions: 0 between sessions.</summary>
+    internal int SessionLoops => Volatile.Read(ref _sessionLoops);
+
+    internal void SessionLoopStarted() => Interlocked.Increment(ref _sessionLoops);
+
+    internal void SessionLoopEnded() => Interlocked.Decrement(ref _sessionLoops);
 
     /// <summary>
     /// Keeps the agent connected until <paramref name="cancellationToken"/> fires or the agent is disposed: connects,

@@ -71,7 +71,13 @@ public sealed class MeshAgentOptions
     /// <summary>Commands/queries accepted (running or waiting for a slot) before new ones get a <c>busy</c> error. Default: 256.</summary>
     public int MaxPendingCommands { get; set; } = 256;
 
-    /// <summary>The deadline of one command/query, including time waiting for a slot; then a <c>timeout</c> error is sent. Default: 30 seconds.</summary>
+    /// <summary>The longest <see cref="CommandTimeout"/>, <see cref="RequestTimeout"/> and <see cref="HeartbeatInterval"/> accepted: about 24.8 days (timers cannot wait longer).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    /// <summary>
+    /// The deadline of one command/query, including time waiting for a slot; then a <c>timeout</c> error is sent. A sender's
+    /// <c>timeout_ms</c> can shorten it, never extend it (larger values are clamped to this). Default: 30 seconds.
+    /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The default wait for the answer to a query/command this agent sends to another device. Default: 30 seconds.</summary>
@@ -119,6 +125,9 @@ public sealed class MeshAgentOptions
         RequirePositive(RegistrationTimeout, nameof(RegistrationTimeout));
         RequirePositive(CommandTimeout, nameof(CommandTimeout));
         RequirePositive(RequestTimeout, nameof(RequestTimeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CommandTimeout, MaxTimeout, nameof(CommandTimeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RequestTimeout, MaxTimeout, nameof(RequestTimeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(HeartbeatInterval, MaxTimeout, nameof(HeartbeatInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(OutboxCapacity, 1, nameof(OutboxCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamBufferCapacity, 1, nameof(StreamBufferCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentCommands, 1, nameof(MaxConcurrentCommands));

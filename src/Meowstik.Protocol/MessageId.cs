@@ -2,14 +2,23 @@ using System.Security.Cryptography;
 
 namespace Meowstik.Protocol;
 
-/// <summary>Generates message ids of the form <c>msg_&lt;unix-ms&gt;_&lt;base36&gt;</c>, unique within a process, without allocating.</summary>
+/// <summary>
+/// Generates message ids of the form <c>msg_&lt;unix-ms&gt;_&lt;base36&gt;</c> without allocating. The suffix is 64 bits
+/// from the OS CSPRNG, so an observed id says nothing about the next one.
+/// </summary>
 public static class MessageId
 {
     /// <summary>Longest id this type writes, in bytes.</summary>
     public const int MaxLength = 4 + 20 + 1 + 13;
 
-    private static readonly ulong s_salt = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-    private static long s_counter;
+    // Random bytes are drawn in blocks per thread: one CSPRNG call per 32 ids keeps Write cheap and allocation-free.
+    private const int BlockBytes = 256;
+
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    [ThreadStatic]
+    private static int t_next;
 
     /// <summary>Writes a fresh id into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and returns its length.</summary>
     public static int Write(Span<byte> destination, long unixMilliseconds)
@@ -21,9 +30,7 @@ public static class MessageId
         System.Buffers.Text.Utf8Formatter.TryFormat(Math.Max(0, unixMilliseconds), destination[pos..], out int written);
         pos += written;
         destination[pos++] = (byte)'_';
-        // A bijective mix of a per-process counter: unique until 2^64 ids, and not guessable from the previous id.
-        ulong x = Mix((ulong)Interlocked.Increment(ref s_counter) + s_salt);
-        pos += WriteBase36(x, destination[pos..]);
+        pos += WriteBase36(NextRandom(), destination[pos..]);
         return pos;
     }
 
@@ -35,15 +42,21 @@ public static class MessageId
         return System.Text.Encoding.ASCII.GetString(buffer[..length]);
     }
 
-    private static ulong Mix(ulong x)
+    private static ulong NextRandom()
     {
-        // splitmix64 finalizer: a bijection on 64-bit values.
-        x ^= x >> 30;
-        x *= 0xbf58476d1ce4e5b9UL;
-        x ^= x >> 27;
-        x *= 0x94d049bb133111ebUL;
-        x ^= x >> 31;
-        return x;
+        byte[] block = t_random ??= new byte[BlockBytes];
+        int next = t_next;
+        if (next == 0 || next > BlockBytes - sizeof(ulong))
+        {
+            RandomNumberGenerator.Fill(block);
+            next = 0;
+        }
+
+        ulong value = BitConverter.ToUInt64(block, next);
+        // Used bytes are wiped so a later memory disclosure cannot replay past suffixes.
+        Array.Clear(block, next, sizeof(ulong));
+        t_next = next + sizeof(ulong);
+        return value;
     }
 
     private static int WriteBase36(ulong value, Span<byte> destination)

@@ -29,7 +29,7 @@ public partial class IdentityAndTimeTests
     [Fact]
     public void Message_ids_are_unique_across_threads_within_one_millisecond()
     {
-        const int Threads = 8, PerThread = 50_000;
+        const int Threads = 8, PerThread = 125_000; // 1M ids
         var ids = new ConcurrentDictionary<string, byte>();
         Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, _ =>
         {
@@ -51,6 +51,120 @@ public partial class IdentityAndTimeTests
         // Consecutive ids from a counter would share a long prefix; the mixed suffixes should differ early.
         int common = a[6..la].CommonPrefixLength(b[6..lb]);
         Assert.True(common < 6, $"suffixes share {common} leading characters");
+    }
+
+    [Fact]
+    public void The_next_id_cannot_be_predicted_by_inverting_the_previous_one()
+    {
+        // The attack on the old generator: suffix = splitmix64(counter + salt) is invertible, so un-mixing one observed
+        // suffix, adding one and mixing again gave the next id exactly. With CSPRNG suffixes it must never work.
+        ulong previous = Suffix(MessageId.NewId());
+        int predicted = 0;
+        for (int i = 0; i < 10_000; i++)
+        {
+            ulong next = Suffix(MessageId.NewId());
+            if (SplitMix(UnSplitMix(previous) + 1) == next) predicted++;
+            previous = next;
+        }
+
+        Assert.Equal(0, predicted);
+        Assert.Equal(0x0123456789abcdefUL, UnSplitMix(SplitMix(0x0123456789abcdefUL))); // the inverse is right
+    }
+
+    [Fact]
+    public void Message_id_suffix_bits_are_balanced()
+    {
+        // 64 random bits per id: each bit is set in about half of the ids (a counter or weak mixer skews the high bits).
+        const int Count = 200_000;
+        Span<int> ones = stackalloc int[64];
+        for (int i = 0; i < Count; i++)
+        {
+            ulong value = Suffix(MessageId.NewId());
+            for (int bit = 0; bit < 64; bit++) ones[bit] += (int)((value >> bit) & 1);
+        }
+
+        double sigma = Math.Sqrt(Count * 0.25);
+        for (int bit = 0; bit < 64; bit++)
+        {
+            Assert.InRange(ones[bit], Count / 2 - 6 * sigma, Count / 2 + 6 * sigma);
+        }
+    }
+
+    [Fact]
+    public void Two_threads_starting_alike_produce_different_sequences()
+    {
+        // Fresh threads have identical generator state (nothing drawn yet); a seeded or counter-based generator would
+        // give both the same suffixes.
+        string[] first = new string[100], second = new string[100];
+        var t1 = new Thread(() => { for (int i = 0; i < first.Length; i++) first[i] = Suffix36(MessageId.NewId()); });
+        var t2 = new Thread(() => { for (int i = 0; i < second.Length; i++) second[i] = Suffix36(MessageId.NewId()); });
+        t1.Start();
+        t2.Start();
+        t1.Join();
+        t2.Join();
+        Assert.Empty(first.Intersect(second));
+    }
+
+    [Fact]
+    public void Message_id_generation_does_not_allocate()
+    {
+        Span<byte> buffer = stackalloc byte[MessageId.MaxLength];
+        for (int i = 0; i < 1_000; i++) MessageId.Write(buffer, 42);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++) MessageId.Write(buffer, 42);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static string Suffix36(string id) => id[(id.LastIndexOf('_') + 1)..];
+
+    private static ulong Suffix(string id)
+    {
+        ulong value = 0;
+        foreach (char c in Suffix36(id)) value = unchecked(value * 36 + (ulong)(c <= '9' ? c - '0' : c - 'a' + 10));
+        return value;
+    }
+
+    private static ulong SplitMix(ulong x)
+    {
+        unchecked
+        {
+            x ^= x >> 30;
+            x *= 0xbf58476d1ce4e5b9UL;
+            x ^= x >> 27;
+            x *= 0x94d049bb133111ebUL;
+            x ^= x >> 31;
+            return x;
+        }
+    }
+
+    private static ulong UnSplitMix(ulong x)
+    {
+        unchecked
+        {
+            x = UnXorShift(x, 31);
+            x *= Inverse(0x94d049bb133111ebUL);
+            x = UnXorShift(x, 27);
+            x *= Inverse(0xbf58476d1ce4e5b9UL);
+            return UnXorShift(x, 30);
+        }
+    }
+
+    private static ulong UnXorShift(ulong y, int shift)
+    {
+        ulong x = y;
+        for (int i = 0; i < 64 / shift + 1; i++) x = y ^ (x >> shift);
+        return x;
+    }
+
+    // Multiplicative inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits each step).
+    private static ulong Inverse(ulong a)
+    {
+        unchecked
+        {
+            ulong x = a;
+            for (int i = 0; i < 6; i++) x *= 2 - a * x;
+            return x;
+        }
     }
 
     [Theory]

@@ -165,7 +165,7 @@ public class RoundTripPropertyTests
             switch (Type)
             {
                 case MessageType.Register:
-                    RegisterPayload.Write(json, Utf8(A), Utf8(B), List, Utf8(D), Flag ? List2 : null);
+                    RegisterPayload.Write(json, Utf8(A), Utf8(B), List, Utf8(D), Flag ? List2 : null, Flag ? List2 : null, Flag ? List : null);
                     break;
                 case MessageType.Command:
                 case MessageType.Query:
@@ -214,6 +214,9 @@ public class RoundTripPropertyTests
                     Assert.Equal(D.Length == 0 ? null : D, register.AuthToken.GetString());
                     Assert.Equal(Flag, register.Features.IsPresent);
                     if (Flag) Assert.Equal(List2, register.Features.ToArray());
+                    Assert.Equal(Flag, register.DeclaresActionKinds);
+                    if (Flag) Assert.Equal(List2, register.Queries.ToArray());
+                    if (Flag) Assert.Equal(List, register.Commands.ToArray());
                     break;
                 case MessageType.Command:
                 case MessageType.Query:

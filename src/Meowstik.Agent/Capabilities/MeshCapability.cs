@@ -4,6 +4,9 @@ namespace Meowstik.Agent.Capabilities;
 
 /// <summary>
 /// The pleasant way to write a capability: give it a name and register one handler per action.
+/// <see cref="Handle(string, Func{CommandContext, CancellationToken, ValueTask{CommandResult}})"/> registers a state-changing
+/// command (the safe default); <see cref="HandleQuery(string, Func{CommandContext, CancellationToken, ValueTask{CommandResult}})"/>
+/// a read-only query, which is the only kind a <c>query</c> message may run.
 /// <code>
 /// public sealed class SpeakCapability : MeshCapability
 /// {
@@ -22,6 +25,7 @@ namespace Meowstik.Agent.Capabilities;
 public abstract class MeshCapability : IMeshCapability, IMeshBackgroundCapability
 {
     private readonly Dictionary<string, Func<CommandContext, CancellationToken, ValueTask<CommandResult>>> _handlers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _queries = new(StringComparer.Ordinal);
 
     /// <summary>Creates the capability.</summary>
     /// <param name="name">The advertised capability name.</param>
@@ -38,12 +42,21 @@ public abstract class MeshCapability : IMeshCapability, IMeshBackgroundCapabilit
     public IReadOnlyCollection<string> Actions => _handlers.Keys;
 
     /// <inheritdoc />
+    public IReadOnlyCollection<string> QueryActions => _queries;
+
+    /// <inheritdoc />
     public ValueTask<CommandResult> HandleAsync(CommandContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return _handlers.TryGetValue(context.Action, out var handler)
-            ? handler(context, cancellationToken)
-            : ValueTask.FromResult(CommandResult.Fail(MeshErrorCodes.UnknownAction, $"Capability '{Name}' has no action '{context.Action}'."));
+        if (!_handlers.TryGetValue(context.Action, out var handler))
+        {
+            return ValueTask.FromResult(CommandResult.Fail(MeshErrorCodes.UnknownAction, $"Capability '{Name}' has no action '{context.Action}'."));
+        }
+
+        // The dispatcher checks this too; repeating it here protects callers that invoke a capability directly.
+        return context.Kind == CommandKind.Query && !_queries.Contains(context.Action)
+            ? ValueTask.FromResult(ActionKinds.QueryRefused(context.Action))
+            : handler(context, cancellationToken);
     }
 
     /// <summary>Publishes events or stream chunks for the agent's lifetime. The default does nothing.</summary>
@@ -52,10 +65,42 @@ public abstract class MeshCapability : IMeshCapability, IMeshBackgroundCapabilit
     /// <returns>A task that ends when the producer stops.</returns>
     public virtual Task RunAsync(IMeshPublisher publisher, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Registers an asynchronous handler for an action.</summary>
+    /// <summary>Registers an asynchronous handler for a state-changing command (a <c>query</c> message cannot run it).</summary>
     /// <param name="action">The action name.</param>
     /// <param name="handler">The handler.</param>
-    protected void Handle(string action, Func<CommandContext, CancellationToken, ValueTask<CommandResult>> handler)
+    protected void Handle(string action, Func<CommandContext, CancellationToken, ValueTask<CommandResult>> handler) => Add(action, handler);
+
+    /// <summary>Registers a synchronous handler for a state-changing command (a <c>query</c> message cannot run it).</summary>
+    /// <param name="action">The action name.</param>
+    /// <param name="handler">The handler.</param>
+    protected void Handle(string action, Func<CommandContext, CommandResult> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        Add(action, (ctx, _) => ValueTask.FromResult(handler(ctx)));
+    }
+
+    /// <summary>
+    /// Registers an asynchronous handler for a read-only query: it must not change state, because any caller allowed to
+    /// query this device (family tokens included) can run it. A <c>command</c> message may run it too.
+    /// </summary>
+    /// <param name="action">The action name.</param>
+    /// <param name="handler">The handler.</param>
+    protected void HandleQuery(string action, Func<CommandContext, CancellationToken, ValueTask<CommandResult>> handler)
+    {
+        Add(action, handler);
+        _queries.Add(action);
+    }
+
+    /// <summary>Registers a synchronous handler for a read-only query (see the asynchronous overload).</summary>
+    /// <param name="action">The action name.</param>
+    /// <param name="handler">The handler.</param>
+    protected void HandleQuery(string action, Func<CommandContext, CommandResult> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        HandleQuery(action, (ctx, _) => ValueTask.FromResult(handler(ctx)));
+    }
+
+    private void Add(string action, Func<CommandContext, CancellationToken, ValueTask<CommandResult>> handler)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(action);
         ArgumentNullException.ThrowIfNull(handler);
@@ -63,14 +108,5 @@ public abstract class MeshCapability : IMeshCapability, IMeshBackgroundCapabilit
         {
             throw new ArgumentException($"Capability '{Name}' already handles action '{action}'.", nameof(action));
         }
-    }
-
-    /// <summary>Registers a synchronous handler for an action (for quick reads that never block).</summary>
-    /// <param name="action">The action name.</param>
-    /// <param name="handler">The handler.</param>
-    protected void Handle(string action, Func<CommandContext, CommandResult> handler)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        Handle(action, (ctx, _) => ValueTask.FromResult(handler(ctx)));
     }
 }

@@ -139,7 +139,9 @@ internal sealed class AgentSession
             Encoding.UTF8.GetBytes(_options.DeviceType),
             Encoding.UTF8.GetBytes(_options.DeviceName ?? _options.DeviceId),
             _agent.AdvertisedCapabilities,
-            Encoding.UTF8.GetBytes(token));
+            Encoding.UTF8.GetBytes(token),
+            queries: _agent.AdvertisedQueries,
+            commands: _agent.AdvertisedCommands);
         writer.Envelope.EndEnvelope();
     }
 
@@ -196,9 +198,7 @@ internal sealed class AgentSession
             && RegisteredPayload.TryRead(envelope.Payload, out RegisteredPayload registered, out _)
             && registered.IsRegistered)
         {
-            TimeSpan interval = registered.HeartbeatIntervalMs > 0
-                ? TimeSpan.FromMilliseconds(registered.HeartbeatIntervalMs)
-                : _options.HeartbeatInterval;
+            TimeSpan interval = WireDuration.Clamp(registered.HeartbeatIntervalMs, MeshAgentOptions.MaxTimeout) ?? _options.HeartbeatInterval;
             return RegistrationResult.Succeeded(registered.SessionId.GetString(), interval);
         }
 
@@ -224,12 +224,32 @@ internal sealed class AgentSession
             static state => ((TaskCompletionSource<ConnectionOutcome>)state!).TrySetResult(new ConnectionOutcome(true, false, "stopped", null)),
             stopSignal);
 
-        Task<ConnectionOutcome> first = await Task.WhenAny(receive, send, heartbeat, stopSignal.Task).ConfigureAwait(false);
-        ConnectionOutcome outcome = await first.ConfigureAwait(false);
-        await senders.CancelAsync().ConfigureAwait(false);
-        await AwaitQuietlyAsync(send).ConfigureAwait(false);
-        await AwaitQuietlyAsync(heartbeat).ConfigureAwait(false);
+        ConnectionOutcome outcome;
+        try
+        {
+            Task<ConnectionOutcome> first = await Task.WhenAny(receive, send, heartbeat, stopSignal.Task).ConfigureAwait(false);
+            outcome = await first.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            // A loop failed in a way it did not expect: this session ends like a drop and the agent reconnects.
+            outcome = new ConnectionOutcome(true, false, "session failed: " + ex.Message, ex);
+        }
+        finally
+        {
+            // Whatever ended the session, its loops end here, before the reconnect loop can start new ones: a lingering
+            // send loop would take from the shared outbox and reorder it, a lingering heartbeat would write to a dead socket.
+            await senders.CancelAsync().ConfigureAwait(false);
+            await AwaitQuietlyAsync(send).ConfigureAwait(false);
+            await AwaitQuietlyAsync(heartbeat).ConfigureAwait(false);
+            await StopReceivingAsync(socket, receive, receiving, stopping).ConfigureAwait(false);
+        }
 
+        return outcome with { WasOnline = true };
+    }
+
+    private async Task StopReceivingAsync(ClientWebSocket socket, Task<ConnectionOutcome> receive, CancellationTokenSource receiving, CancellationToken stopping)
+    {
         if (!receive.IsCompleted)
         {
             // Say goodbye properly, then give the hub a moment to answer the close before cutting the socket.
@@ -242,7 +262,7 @@ internal sealed class AgentSession
             {
                 await receiving.CancelAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
+            catch (Exception)
             {
                 // The loop ended on its own; its outcome no longer matters.
             }
@@ -253,10 +273,9 @@ internal sealed class AgentSession
         }
 
         await AwaitQuietlyAsync(receive).ConfigureAwait(false);
-        return outcome with { WasOnline = true };
     }
 
-    private static async Task AwaitQuietlyAsync(Task<ConnectionOutcome> loop)
+    private async Task AwaitQuietlyAsync(Task<ConnectionOutcome> loop)
     {
         try
         {
@@ -266,10 +285,16 @@ internal sealed class AgentSession
         {
             // Expected: the loop was cut off.
         }
+        catch (Exception ex)
+        {
+            // Unexpected, and already the reason the session ended; it must not stop the others from being awaited.
+            AgentLog.ReceiveLoopFailed(_logger, ex);
+        }
     }
 
     private async Task<ConnectionOutcome> ReceiveLoopAsync(ClientWebSocket socket, WebSocketMessageReader reader, CancellationToken cancellationToken)
     {
+        _agent.SessionLoopStarted();
         try
         {
             while (true)
@@ -306,6 +331,17 @@ internal sealed class AgentSession
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             return new ConnectionOutcome(true, false, "connection lost: " + ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug or a failing subscriber/logger while handling one message: end this session cleanly (the caller
+            // stops the other loops) rather than fault the task; the agent reconnects with fresh state.
+            AgentLog.ReceiveLoopFailed(_logger, ex);
+            return new ConnectionOutcome(true, false, "receive loop failed: " + ex.Message, ex);
+        }
+        finally
+        {
+            _agent.SessionLoopEnded();
         }
     }
 
@@ -365,9 +401,17 @@ internal sealed class AgentSession
             return;
         }
 
-        if (!CommandPayload.TryRead(envelope, out CommandPayload request, out ProtocolError error) || !request.Action.IsString)
+        if (!CommandPayload.TryRead(envelope, out CommandPayload request, out ProtocolError error))
         {
-            Reject(error.Code == ProtocolErrorCode.None ? "missing_action" : ProtocolErrorCodes.GetWireName(error.Code), error.ToString());
+            // A typed codec error naming the field (for example payload.timeout_ms for -5 or 1e300).
+            Reject(ProtocolErrorCodes.GetWireName(error.Code), error.ToString());
+            _agent.EnqueueAnswer(MessageType.Error, from, id, OutboundPayloads.ProtocolError(error));
+            return;
+        }
+
+        if (!request.Action.IsString)
+        {
+            Reject("missing_action", null);
             _agent.EnqueueAnswer(MessageType.Error, from, id, OutboundPayloads.Error(MeshErrorCodes.InvalidRequest, "The request payload needs a string 'action'."));
             return;
         }
@@ -388,7 +432,12 @@ internal sealed class AgentSession
             request.Params.IsPresent ? ParseElement(request.Params) : default,
             ParseElement(envelope.Payload),
             _agent);
-        TimeSpan? requested = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : null;
+        TimeSpan? requested = WireDuration.Clamp(request.TimeoutMs, _options.CommandTimeout);
+        if (request.TimeoutMs > (long)_options.CommandTimeout.TotalMilliseconds)
+        {
+            AgentLog.TimeoutClamped(_logger, request.TimeoutMs, id, _options.CommandTimeout);
+        }
+
         _agent.StartDispatch(context, requested);
     }
 
@@ -427,6 +476,7 @@ internal sealed class AgentSession
     private async Task<ConnectionOutcome> SendLoopAsync(WebSocketMessageWriter writer, CancellationToken cancellationToken)
     {
         AgentOutbox<OutboundMessage> outbox = _agent.Outbox;
+        _agent.SessionLoopStarted();
         try
         {
             while (await outbox.WaitToTakeAsync(cancellationToken).ConfigureAwait(false))
@@ -475,6 +525,10 @@ internal sealed class AgentSession
         {
             return new ConnectionOutcome(true, false, "send failed: " + ex.Message, ex);
         }
+        finally
+        {
+            _agent.SessionLoopEnded();
+        }
     }
 
     private void Encode(WebSocketMessageWriter writer, OutboundMessage message)
@@ -506,6 +560,7 @@ internal sealed class AgentSession
 
     private async Task<ConnectionOutcome> HeartbeatLoopAsync(WebSocketMessageWriter writer, TimeSpan interval, CancellationToken cancellationToken)
     {
+        _agent.SessionLoopStarted();
         try
         {
             // One beat right after registration gives the hub fresh figures at once; then one per interval.
@@ -525,6 +580,10 @@ internal sealed class AgentSession
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             return new ConnectionOutcome(true, false, "heartbeat send failed: " + ex.Message, ex);
+        }
+        finally
+        {
+            _agent.SessionLoopEnded();
         }
     }
 

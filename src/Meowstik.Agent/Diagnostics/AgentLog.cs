@@ -61,4 +61,13 @@ internal static partial class AgentLog
 
     [LoggerMessage(19, LogLevel.Warning, "Agent {DeviceId}: the hub closed this connection because another one registered the same device id (4003); is a second agent running with this id?")]
     public static partial void Replaced(ILogger logger, string deviceId);
+
+    [LoggerMessage(20, LogLevel.Warning, "Refused a query for command action '{Action}' (from {From}, message {MessageId}): a query cannot run a command; answering forbidden.")]
+    public static partial void QueryForCommandRefused(ILogger logger, string action, string from, string messageId);
+
+    [LoggerMessage(21, LogLevel.Error, "The receive loop failed; ending this connection and reconnecting.")]
+    public static partial void ReceiveLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(22, LogLevel.Debug, "Clamped timeout_ms {Requested} of message {MessageId} to the agent's command timeout {Max}.")]
+    public static partial void TimeoutClamped(ILogger logger, long requested, string messageId, TimeSpan max);
 }

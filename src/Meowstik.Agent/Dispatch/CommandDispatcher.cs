@@ -7,12 +7,14 @@ namespace Meowstik.Agent.Dispatch;
 
 /// <summary>
 /// Routes a command/query to the capability owning its action, with bounded concurrency and a per-call deadline.
-/// Every failure becomes a <see cref="CommandResult"/> failure (unknown_action, handler_failed, timeout, busy), so
+/// A <c>query</c> runs only actions declared as queries (<see cref="IMeshCapability.QueryActions"/>); a <c>command</c> runs any.
+/// Every failure becomes a <see cref="CommandResult"/> failure (unknown_action, forbidden, handler_failed, timeout, busy), so
 /// the caller always has something to answer with and a bad handler never takes the agent down.
 /// </summary>
 internal sealed class CommandDispatcher
 {
     private readonly Dictionary<string, IMeshCapability> _byAction = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _queryActions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _slots;
     private readonly int _maxPending;
     private readonly TimeSpan _timeout;
@@ -26,6 +28,8 @@ internal sealed class CommandDispatcher
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, maxConcurrency);
         var names = new List<string>();
         var list = new List<IMeshCapability>();
+        var queries = new List<string>();
+        var commands = new List<string>();
         foreach (IMeshCapability capability in capabilities)
         {
             list.Add(capability);
@@ -44,7 +48,25 @@ internal sealed class CommandDispatcher
 
                 _byAction.Add(action, capability);
             }
+
+            // Only actions the capability really handles can be queries; anything else it names is ignored.
+            var declared = new HashSet<string>(capability.QueryActions ?? [], StringComparer.Ordinal);
+            foreach (string action in capability.Actions)
+            {
+                if (declared.Contains(action))
+                {
+                    _queryActions.Add(action);
+                    queries.Add(action);
+                }
+                else
+                {
+                    commands.Add(action);
+                }
+            }
         }
+
+        QueryActions = queries;
+        CommandActions = commands;
 
         CapabilityNames = names;
         Capabilities = list;
@@ -57,6 +79,12 @@ internal sealed class CommandDispatcher
 
     /// <summary>The distinct capability names, in registration order.</summary>
     public IReadOnlyList<string> CapabilityNames { get; }
+
+    /// <summary>The read-only actions, advertised as <c>queries</c>.</summary>
+    public IReadOnlyList<string> QueryActions { get; }
+
+    /// <summary>The state-changing actions, advertised as <c>commands</c>.</summary>
+    public IReadOnlyList<string> CommandActions { get; }
 
     /// <summary>The registered capabilities.</summary>
     public IReadOnlyList<IMeshCapability> Capabilities { get; }
@@ -78,6 +106,13 @@ internal sealed class CommandDispatcher
         {
             AgentLog.UnknownAction(_logger, context.Action, context.From, context.MessageId);
             return CommandResult.Fail(MeshErrorCodes.UnknownAction, $"No capability of this device handles action '{context.Action}'.");
+        }
+
+        // A query must not run a state-changing handler, whatever the hub let through (issue #8, finding 1).
+        if (context.Kind == CommandKind.Query && !_queryActions.Contains(context.Action))
+        {
+            AgentLog.QueryForCommandRefused(_logger, context.Action, context.From, context.MessageId);
+            return ActionKinds.QueryRefused(context.Action);
         }
 
         if (Interlocked.Increment(ref _pending) > _maxPending)

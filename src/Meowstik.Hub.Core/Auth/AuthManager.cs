@@ -60,6 +60,7 @@ public sealed partial class AuthManager : IDisposable
     private readonly ConcurrentDictionary<string, CachedToken> _byId = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private volatile bool _loaded;
+    private long _nextPurgeTicks;
 
     /// <summary>Creates the manager.</summary>
     /// <param name="store">Where hashed tokens live (for example <see cref="SqliteTokenStore"/>).</param>
@@ -285,6 +286,33 @@ public sealed partial class AuthManager : IDisposable
         }
 
         return revoked;
+    }
+
+    /// <summary>
+    /// The periodic maintenance call: reloads the token cache (<see cref="LoadAsync"/>) and, when due, purges expired
+    /// tokens (<see cref="PurgeExpiredIfDueAsync"/>). Call it on the token refresh timer instead of <see cref="LoadAsync"/>.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        await PurgeExpiredIfDueAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes tokens expired more than <see cref="AuthOptions.ExpiredTokenRetention"/> ago, at most once per
+    /// <see cref="AuthOptions.ExpiredTokenPurgeInterval"/> (concurrent callers skip). Returns the rows deleted; 0 when not due.
+    /// Without it every catch-phrase exchange would leave a token row behind forever.
+    /// </summary>
+    public async Task<int> PurgeExpiredIfDueAsync(CancellationToken cancellationToken = default)
+    {
+        long now = _time.GetUtcNow().UtcTicks;
+        long due = Interlocked.Read(ref _nextPurgeTicks);
+        if (now < due || Interlocked.CompareExchange(ref _nextPurgeTicks, now + Options.ExpiredTokenPurgeInterval.Ticks, due) != due)
+        {
+            return 0;
+        }
+
+        return await PurgeExpiredAsync(Options.ExpiredTokenRetention, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes stored tokens that expired more than <paramref name="grace"/> ago and drops them from the cache.</summary>

@@ -10,10 +10,11 @@ public sealed class AuthOptions
     public TimeSpan FamilyTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// PBKDF2-HMAC-SHA256 iterations for newly registered catch phrases. Default: 100 000. Each phrase stores its own
-    /// count, so raising this later only affects phrases registered (or re-registered) afterwards. Tests may set it low.
+    /// PBKDF2-HMAC-SHA256 iterations for newly registered catch phrases. Default: 600 000 (OWASP's figure for
+    /// PBKDF2-SHA256). Each phrase stores its own count and is verified with it, so phrases hashed with an older, lower
+    /// count keep working; the first successful exchange re-hashes such a phrase with this count. Tests may set it low.
     /// </summary>
-    public int CatchPhraseIterations { get; set; } = 100_000;
+    public int CatchPhraseIterations { get; set; } = 600_000;
 
     /// <summary>Shortest accepted catch phrase, in characters. Default: 8.</summary>
     public int CatchPhraseMinLength { get; set; } = 8;
@@ -31,10 +32,31 @@ public sealed class AuthOptions
     public TimeSpan CatchPhraseFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
-    /// Most sources whose failures are tracked at once; beyond it, closed windows are pruned and, if still full,
-    /// untracked sources share one overflow bucket (so a flood of addresses cannot grow memory). Default: 10 000.
+    /// Catch-phrase attempts allowed from all sources together within one <see cref="CatchPhraseFailureWindow"/>
+    /// (every attempt counts until it succeeds). Once used up, every source is refused until the window closes: rotating
+    /// addresses buys an attacker no more guesses than this, at the price of locking out new exchanges (issued tokens
+    /// keep working). Default: 100.
+    /// </summary>
+    public int CatchPhraseGlobalMaxFailures { get; set; } = 100;
+
+    /// <summary>
+    /// Most sources whose failures are tracked at once. When full, closed windows are dropped and then the source whose
+    /// window opened first is evicted, so a flood of addresses cannot grow memory (the global budget still counts the
+    /// evicted source's attempts). Default: 10 000.
     /// </summary>
     public int MaxTrackedSources { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long an expired token stays in the store before <see cref="AuthManager.PurgeExpiredIfDueAsync"/> deletes it
+    /// (so an expired token is reported as expired, not unknown, for a while). Default: 1 day.
+    /// </summary>
+    public TimeSpan ExpiredTokenRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Least time between two purges of expired tokens by <see cref="AuthManager.PurgeExpiredIfDueAsync"/> (run by
+    /// <see cref="AuthManager.RefreshAsync"/> and after every catch-phrase exchange). Default: 1 hour.
+    /// </summary>
+    public TimeSpan ExpiredTokenPurgeInterval { get; set; } = TimeSpan.FromHours(1);
 
     internal void Validate()
     {
@@ -46,6 +68,9 @@ public sealed class AuthOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseMaxLength, CatchPhraseMinLength, nameof(CatchPhraseMaxLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseMaxFailures, 1, nameof(CatchPhraseMaxFailures));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxTrackedSources, 1, nameof(MaxTrackedSources));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseGlobalMaxFailures, CatchPhraseMaxFailures, nameof(CatchPhraseGlobalMaxFailures));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ExpiredTokenRetention, TimeSpan.Zero, nameof(ExpiredTokenRetention));
+        Positive(ExpiredTokenPurgeInterval, nameof(ExpiredTokenPurgeInterval));
     }
 
     private static void Positive(TimeSpan value, string name)

@@ -10,13 +10,14 @@ namespace Meowstik.Hub.Auth;
 /// Family access by catch phrase. The host registers one phrase per family member; only a PBKDF2-HMAC-SHA256 hash
 /// (random 16-byte salt per phrase, <see cref="AuthOptions.CatchPhraseIterations"/> iterations) is stored. Presenting the
 /// phrase exchanges it for a short-lived family token (<see cref="AuthOptions.FamilyTokenLifetime"/>) limited to that
-/// member's permitted devices. Failed attempts are rate-limited per source (fixed window, see
-/// <see cref="AuthOptions.CatchPhraseMaxFailures"/>), counted and audited.
+/// member's permitted devices. Attempts are rate-limited per source and globally (fixed windows, see
+/// <see cref="AuthOptions.CatchPhraseMaxFailures"/> and <see cref="AuthOptions.CatchPhraseGlobalMaxFailures"/>); each
+/// attempt is reserved before hashing and given back only when it succeeds. Failures are counted and audited.
 /// </summary>
 /// <remarks>
 /// Phrases are compared after trimming surrounding whitespace and are case-sensitive. An exchange hashes the presented
 /// phrase once per registered member (every member, so the time taken does not reveal which one matched), which is why
-/// a rate-limited source is refused before any hashing.
+/// every attempt is reserved against the rate limits before any hashing.
 /// </remarks>
 public sealed partial class CatchPhraseRegistry
 {
@@ -40,7 +41,7 @@ public sealed partial class CatchPhraseRegistry
         _auth = auth;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         AuthOptions o = auth.Options;
-        _limiter = new FailureRateLimiter(o.CatchPhraseMaxFailures, o.CatchPhraseFailureWindow, o.MaxTrackedSources);
+        _limiter = new FailureRateLimiter(o.CatchPhraseMaxFailures, o.CatchPhraseFailureWindow, o.MaxTrackedSources, o.CatchPhraseGlobalMaxFailures);
     }
 
     /// <summary>
@@ -143,7 +144,10 @@ public sealed partial class CatchPhraseRegistry
     {
         ArgumentNullException.ThrowIfNull(source);
         DateTimeOffset now = _auth.TimeProvider.GetUtcNow();
-        if (_limiter.IsLimited(source, now, out TimeSpan retryAfter))
+
+        // Check and count in one step, before any hashing: concurrent guesses cannot all pass a check that is only
+        // counted after the (slow) hash, which let 40 parallel guesses get 11-15 answers against a limit of 5.
+        if (!_limiter.TryReserve(source, now, out TimeSpan retryAfter))
         {
             return Fail(CatchPhraseFailure.RateLimited, source, retryAfter);
         }
@@ -152,15 +156,14 @@ public sealed partial class CatchPhraseRegistry
         AuthOptions o = _auth.Options;
         if (normalized.Length < o.CatchPhraseMinLength || normalized.Length > o.CatchPhraseMaxLength)
         {
-            _limiter.RecordFailure(source, now);
             return Fail(CatchPhraseFailure.Malformed, source, TimeSpan.Zero);
         }
 
-        IReadOnlyList<CatchPhraseRecord> records = _records ?? await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
         byte[] secret = Encoding.UTF8.GetBytes(normalized);
         CatchPhraseRecord? match = null;
         try
         {
+            IReadOnlyList<CatchPhraseRecord> records = _records ?? await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
             foreach (CatchPhraseRecord record in records)
             {
                 if (Matches(secret, record))
@@ -168,6 +171,17 @@ public sealed partial class CatchPhraseRegistry
                     match = record;
                 }
             }
+
+            if (match is not null && match.Iterations < o.CatchPhraseIterations)
+            {
+                await UpgradeAsync(match, secret, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            // The store failed or the caller gave up: not a wrong guess, so the attempt is given back.
+            _limiter.Release(source, now);
+            throw;
         }
         finally
         {
@@ -176,10 +190,10 @@ public sealed partial class CatchPhraseRegistry
 
         if (match is null)
         {
-            _limiter.RecordFailure(source, now);
             return Fail(CatchPhraseFailure.NoMatch, source, TimeSpan.Zero);
         }
 
+        _limiter.Release(source, now);
         IssuedToken token = await _auth.IssueTokenAsync(
             new TokenIssueRequest
             {
@@ -191,7 +205,52 @@ public sealed partial class CatchPhraseRegistry
             cancellationToken).ConfigureAwait(false);
         Log.Exchanged(_logger, match.Member, source, token.TokenId);
         WriteAudit("catch_phrase", source, match.Member, AuditOutcome.Allowed, null, token.TokenId);
+        await PurgeQuietlyAsync(cancellationToken).ConfigureAwait(false);
         return CatchPhraseExchangeResult.Success(token);
+    }
+
+    // Every exchange adds a token row; purging here (at most once per ExpiredTokenPurgeInterval) keeps the table bounded
+    // even when the host never calls AuthManager.RefreshAsync.
+    private async Task PurgeQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _auth.PurgeExpiredIfDueAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.PurgeFailed(_logger, ex);
+        }
+    }
+
+    // Re-hashes a phrase stored with fewer iterations than configured, now that the phrase is known to be right.
+    private async Task UpgradeAsync(CatchPhraseRecord old, byte[] secret, CancellationToken cancellationToken)
+    {
+        int iterations = _auth.Options.CatchPhraseIterations;
+        byte[] salt = RandomNumberGenerator.GetBytes(SaltBytes);
+        byte[] hash = Rfc2898DeriveBytes.Pbkdf2(secret, salt, iterations, HashAlgorithmName.SHA256, HashBytes);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            IReadOnlyList<CatchPhraseRecord> records = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            if (!records.Contains(old))
+            {
+                return; // re-registered or removed meanwhile: the newer record wins
+            }
+
+            var record = new CatchPhraseRecord(old.Member, salt, hash, iterations, old.PermittedDevices, old.CreatedAt);
+            await _store.UpsertAsync(record, cancellationToken).ConfigureAwait(false);
+            _records = records.Select(r => ReferenceEquals(r, old) ? record : r).ToArray();
+            Log.Upgraded(_logger, old.Member, old.Iterations, iterations);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.UpgradeFailed(_logger, ex, old.Member);
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     private static bool Matches(byte[] secret, CatchPhraseRecord record)
@@ -239,5 +298,14 @@ public sealed partial class CatchPhraseRegistry
 
         [LoggerMessage(103, LogLevel.Warning, "Catch phrase exchange failed ({Reason}) from {Source}")]
         public static partial void ExchangeFailed(ILogger logger, string reason, string source);
+
+        [LoggerMessage(104, LogLevel.Information, "Re-hashed the catch phrase of {Member} from {Old} to {New} PBKDF2 iterations")]
+        public static partial void Upgraded(ILogger logger, string member, int old, int @new);
+
+        [LoggerMessage(105, LogLevel.Warning, "Re-hashing the catch phrase of {Member} failed; it keeps its old hash")]
+        public static partial void UpgradeFailed(ILogger logger, Exception exception, string member);
+
+        [LoggerMessage(106, LogLevel.Warning, "Purging expired tokens failed; retrying at the next exchange or refresh")]
+        public static partial void PurgeFailed(ILogger logger, Exception exception);
     }
 }

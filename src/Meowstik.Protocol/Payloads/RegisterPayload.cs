@@ -4,8 +4,14 @@ namespace Meowstik.Protocol.Payloads;
 
 /// <summary>
 /// The <c>register</c> payload: <c>device_type</c>, <c>device_name</c>, <c>capabilities</c> (required string array),
-/// <c>auth_token</c>, and <c>features</c> (protocol extensions the device supports, e.g. <c>binary_streams</c>).
+/// <c>auth_token</c>, <c>features</c> (protocol extensions the device supports, e.g. <c>binary_streams</c>), and the
+/// action manifest: <c>queries</c> (read-only actions) and <c>commands</c> (state-changing actions).
 /// </summary>
+/// <remarks>
+/// The manifest is what lets a hub refuse a <c>query</c> that names a state-changing action: a <c>query</c> may only name
+/// an action listed in <c>queries</c>; a <c>command</c> may name either. A device that sends neither array is legacy
+/// (<see cref="DeclaresActionKinds"/> is false) and its actions are not classified.
+/// </remarks>
 public readonly ref struct RegisterPayload
 {
     /// <summary>The feature name announcing support for binary stream frames.</summary>
@@ -26,14 +32,31 @@ public readonly ref struct RegisterPayload
     /// <summary><c>features</c>: announced protocol extensions.</summary>
     public Utf8StringArray Features { get; init; }
 
-    /// <summary>Writes a register payload. Empty spans are omitted.</summary>
+    /// <summary><c>queries</c>: read-only actions the device answers; absent for a legacy device.</summary>
+    public Utf8StringArray Queries { get; init; }
+
+    /// <summary><c>commands</c>: state-changing actions the device executes; absent for a legacy device.</summary>
+    public Utf8StringArray Commands { get; init; }
+
+    /// <summary>True when the device sent <c>queries</c> or <c>commands</c> (even empty); false for a legacy device.</summary>
+    public bool DeclaresActionKinds => Queries.IsPresent || Commands.IsPresent;
+
+    /// <summary>
+    /// May a <c>query</c> name <paramref name="action"/>? True for a legacy device (nothing declared) or an action listed in
+    /// <c>queries</c>; false otherwise, including for an action declared only as a command.
+    /// </summary>
+    public bool AllowsQuery(ReadOnlySpan<byte> action) => !DeclaresActionKinds || Queries.Contains(action);
+
+    /// <summary>Writes a register payload. Empty spans are omitted, and so are null arrays.</summary>
     public static void Write(
         Utf8JsonWriter writer,
         ReadOnlySpan<byte> deviceType,
         ReadOnlySpan<byte> deviceName,
         IEnumerable<string> capabilities,
         ReadOnlySpan<byte> authToken = default,
-        IEnumerable<string>? features = null)
+        IEnumerable<string>? features = null,
+        IEnumerable<string>? queries = null,
+        IEnumerable<string>? commands = null)
     {
         ArgumentNullException.ThrowIfNull(capabilities);
         writer.WriteStartObject();
@@ -49,15 +72,22 @@ public readonly ref struct RegisterPayload
             foreach (string feature in features) writer.WriteStringValue(feature);
             writer.WriteEndArray();
         }
+        WriteArray(writer, "queries"u8, queries);
+        WriteArray(writer, "commands"u8, commands);
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads a register payload; <c>capabilities</c> is required and must be an array of strings.</summary>
+    /// <summary>
+    /// Reads a register payload; <c>capabilities</c> is required and must be an array of strings, as must <c>features</c>,
+    /// <c>queries</c> and <c>commands</c> when present. A repeated <c>queries</c> or <c>commands</c> is <c>duplicate_field</c>,
+    /// so every reader sees one manifest.
+    /// </summary>
     public static bool TryRead(Utf8JsonSlice payload, out RegisterPayload value, out ProtocolError error)
     {
         value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         Utf8JsonSlice type = default, name = default, token = default, capabilities = default, features = default;
+        Utf8JsonSlice queries = default, commands = default;
         while (PayloadReading.NextProperty(ref reader))
         {
             if (reader.ValueTextEquals("device_type"u8))
@@ -85,6 +115,18 @@ public readonly ref struct RegisterPayload
                 reader.Read();
                 if (!StringArray(payload, ref reader, out features)) return PayloadReading.Invalid(ref reader, "payload.features", out error);
             }
+            else if (reader.ValueTextEquals("queries"u8))
+            {
+                if (queries.IsPresent) return PayloadReading.Duplicate(ref reader, "payload.queries", out error);
+                reader.Read();
+                if (!StringArray(payload, ref reader, out queries)) return PayloadReading.Invalid(ref reader, "payload.queries", out error);
+            }
+            else if (reader.ValueTextEquals("commands"u8))
+            {
+                if (commands.IsPresent) return PayloadReading.Duplicate(ref reader, "payload.commands", out error);
+                reader.Read();
+                if (!StringArray(payload, ref reader, out commands)) return PayloadReading.Invalid(ref reader, "payload.commands", out error);
+            }
             else
             {
                 reader.Read();
@@ -99,8 +141,18 @@ public readonly ref struct RegisterPayload
             AuthToken = token,
             Capabilities = new Utf8StringArray(capabilities),
             Features = new Utf8StringArray(features),
+            Queries = new Utf8StringArray(queries),
+            Commands = new Utf8StringArray(commands),
         };
         return true;
+    }
+
+    private static void WriteArray(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IEnumerable<string>? items)
+    {
+        if (items is null) return;
+        writer.WriteStartArray(name);
+        foreach (string item in items) writer.WriteStringValue(item);
+        writer.WriteEndArray();
     }
 
     // An array whose elements are all strings.

@@ -28,7 +28,7 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         public CarCapability()
             : base("status")
         {
-            Handle("status", _ => CommandResult.Ok(w =>
+            HandleQuery("status", _ => CommandResult.Ok(w =>
             {
                 w.WriteNumber("speed_mph", 65);
                 w.WriteBoolean("engaged", true);

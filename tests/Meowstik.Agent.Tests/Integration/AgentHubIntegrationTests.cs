@@ -61,7 +61,7 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         public CarCapability()
             : base("status")
         {
-            Handle("status", _ => CommandResult.Ok(w =>
+            HandleQuery("status", _ => CommandResult.Ok(w =>
             {
                 w.WriteStartObject("gps");
                 w.WriteNumber("lat", 47.1234);
