@@ -18,7 +18,7 @@ internal sealed partial class MeshHubLifetime(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await auth.LoadAsync(cancellationToken).ConfigureAwait(false);
+        await auth.RefreshAsync(cancellationToken).ConfigureAwait(false);
         lifetime.ApplicationStopping.Register(static h => ((MeshHub)h!).StopAsync(), hub);
         TimeSpan interval = hub.Options.TokenRefreshInterval;
         if (interval > TimeSpan.Zero) _refresh = RefreshAsync(interval, _stopping.Token);
@@ -41,7 +41,7 @@ internal sealed partial class MeshHubLifetime(
             {
                 try
                 {
-                    await auth.LoadAsync(cancellationToken).ConfigureAwait(false);
+                    await auth.RefreshAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -358,6 +358,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 }
                 if (_backpressure.HasPressure) await PauseReadingAsync(token).ConfigureAwait(false);
                 if (PendingRequestCount >= _hub.Options.MaxPendingRequestsPerConnection) await PauseForRequestRoomAsync(token).ConfigureAwait(false);
+                // The audit trail pushes back like a slow consumer rather than dropping what it was given.
+                if (_hub.Audit is { IsBackpressured: true } audit) await PauseForAuditAsync(audit, token).ConfigureAwait(false);
             }
             else if (_phase == ConnectionPhase.AwaitingRegistration)
             {
@@ -408,6 +410,21 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 }
                 await room.Task.WaitAsync(token).ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            _paused = false;
+            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+        }
+    }
+
+    private async ValueTask PauseForAuditAsync(Audit.IAuditSink audit, CancellationToken token)
+    {
+        _hub.Metrics.SenderPaused();
+        _paused = true;
+        try
+        {
+            await audit.WaitForCapacityAsync(token).ConfigureAwait(false);
         }
         finally
         {

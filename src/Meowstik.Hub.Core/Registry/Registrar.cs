@@ -142,7 +142,11 @@ internal sealed partial class Registrar
 
         var registration = new DeviceRegistration(
             deviceId, request.DeviceType, request.DeviceName, request.Capabilities, request.Features,
-            connection.Info.PathKind, identity.Role.ToString().ToLowerInvariant());
+            connection.Info.PathKind, identity.Role.ToString().ToLowerInvariant())
+        {
+            Queries = request.Queries,
+            Commands = request.Commands,
+        };
         connection.Registration = registration;
         // Only devices and creators have last-known state; people's clients (family, guest) leave nothing behind.
         if (identity.Role is MeshRole.Device or MeshRole.Creator) _hub.State.SetRegistered(registration, now);

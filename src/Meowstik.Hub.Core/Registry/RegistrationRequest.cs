@@ -19,6 +19,12 @@ internal sealed class RegistrationRequest
 
     public string[] Features { get; private init; } = [];
 
+    /// <summary>The declared read-only actions (<c>queries</c>); null when the device declared no action kinds (legacy).</summary>
+    public string[]? Queries { get; private init; }
+
+    /// <summary>The declared state-changing actions (<c>commands</c>); null when the device declared no action kinds (legacy).</summary>
+    public string[]? Commands { get; private init; }
+
     public string? AuthToken { get; private init; }
 
     public int Size { get; private init; }
@@ -49,6 +55,8 @@ internal sealed class RegistrationRequest
             Capabilities = payload.Capabilities.ToArray(),
             Features = payload.Features.IsPresent ? payload.Features.ToArray() : [],
             AuthToken = payload.AuthToken.GetString(),
+            Queries = payload.DeclaresActionKinds ? (payload.Queries.IsPresent ? payload.Queries.ToArray() : []) : null,
+            Commands = payload.DeclaresActionKinds ? (payload.Commands.IsPresent ? payload.Commands.ToArray() : []) : null,
             Size = (int)envelope.Length,
         };
         return true;

@@ -199,6 +199,9 @@ internal sealed partial class MessageRouter
     /// Family and guest connections are people's clients, not devices: broadcasts (the host's, and broadcast commands and
     /// queries) never reach them. They see only what concerns the devices they may observe.
     /// </summary>
+    private static bool AllowsQuery(MeshConnection recipient, string? action) =>
+        recipient.Registration is not { } registration || registration.AllowsQuery(action);
+
     private static bool HasState(MeshConnection connection) => connection.Identity?.Role is MeshRole.Device or MeshRole.Creator;
 
     private static bool ReceivesBroadcasts(MeshConnection recipient) => recipient.Identity?.Role is MeshRole.Device or MeshRole.Creator;
@@ -258,9 +261,7 @@ internal sealed partial class MessageRouter
         _hub.Metrics.RoutingLatency(start);
         if (_hub.Options.AuditDeliveredMessages && _hub.Audit is { } audit)
         {
-            audit.TryWrite(AuditRecord.ForMessage(
-                _hub.Time.GetUtcNow(), id.IsEmpty ? null : Encoding.UTF8.GetString(id), MessageTypes.GetName(type),
-                sender.DeviceId, to, (int)size, AuditOutcome.Delivered));
+            audit.TryWriteMessage(_hub.Time.GetUtcNow(), id, MessageTypes.GetName(type), sender.DeviceId, to, (int)size, AuditOutcome.Delivered);
         }
     }
 
@@ -279,9 +280,7 @@ internal sealed partial class MessageRouter
     {
         _hub.Metrics.Dropped(reason);
         Log.Rejected(_hub.Logger, MessageTypes.GetName(type), sender.DeviceId, to, reason.ToName());
-        _hub.Audit?.TryWrite(AuditRecord.ForMessage(
-            _hub.Time.GetUtcNow(), id.IsEmpty ? null : Encoding.UTF8.GetString(id), MessageTypes.GetName(type),
-            sender.DeviceId, to, (int)size, AuditOutcome.Rejected, reason.ToName()));
+        _hub.Audit?.TryWriteMessage(_hub.Time.GetUtcNow(), id, MessageTypes.GetName(type), sender.DeviceId, to, (int)size, AuditOutcome.Rejected, reason.ToName());
         sender.SendError(id, code, message, field);
         if (violation) sender.RecordViolation(MeshCloseCodes.PolicyViolation, reason.ToName());
     }
@@ -307,9 +306,8 @@ internal sealed partial class MessageRouter
     {
         _hub.Metrics.Dropped(DropReason.ProtocolError);
         Log.Rejected(_hub.Logger, MessageTypes.GetName(type), sender.DeviceId, null, ProtocolErrorCodes.GetWireName(error.Code));
-        _hub.Audit?.TryWrite(AuditRecord.ForMessage(
-            _hub.Time.GetUtcNow(), id.IsEmpty ? null : Encoding.UTF8.GetString(id), MessageTypes.GetName(type),
-            sender.DeviceId, null, (int)size, AuditOutcome.Rejected, ProtocolErrorCodes.GetWireName(error.Code)));
+        _hub.Audit?.TryWriteMessage(_hub.Time.GetUtcNow(), id, MessageTypes.GetName(type), sender.DeviceId, null, (int)size, AuditOutcome.Rejected,
+            ProtocolErrorCodes.GetWireName(error.Code));
         if (!sender.IsClosing) sender.SendAndRelease(HubMessageEncoder.ProtocolError(sender.DeviceIdUtf8, id, error, _hub.Time.GetUtcNow()));
         sender.RecordViolation(MeshCloseCodes.PolicyViolation, "protocol_error");
     }
@@ -334,13 +332,18 @@ internal sealed partial class MessageRouter
     }
 
     /// <summary>Queues one message to every registered connection but the sender that passes the filters; returns (delivered, denied).</summary>
-    public (int Delivered, int Denied) FanOut(MeshConnection sender, OutboundMessage message, MeshAction senderAction, bool recipientMustObserve)
+    public (int Delivered, int Denied) FanOut(MeshConnection sender, OutboundMessage message, MeshAction senderAction, bool recipientMustObserve, string? queryAction = null)
     {
         int delivered = 0, denied = 0;
         foreach (MeshConnection recipient in _hub.Registry.Snapshot)
         {
             if (ReferenceEquals(recipient, sender) || recipient.IsClosing || recipient.Identity is null) continue;
             if (senderAction is MeshAction.Command or MeshAction.Query && !ReceivesBroadcasts(recipient)) continue;
+            if (senderAction == MeshAction.Query && !AllowsQuery(recipient, queryAction))
+            {
+                denied++;
+                continue;
+            }
             if (senderAction is MeshAction.Command or MeshAction.Query
                 && !_hub.Auth.Authorize(sender.Identity!, senderAction, recipient.DeviceId).IsAllowed)
             {
@@ -419,6 +422,15 @@ internal sealed partial class MessageRouter
             TargetMissing(sender, envelope, raw, id, target, start);
             return;
         }
+        if (envelope.Type == MessageType.Query && !AllowsQuery(recipient, actionName))
+        {
+            // A query may only run what the device declared read-only: a query-only role must not reach a command handler.
+            _hub.Audit?.TryWrite(AuditRecord.ForAuth(_hub.Time.GetUtcNow(), "authorize", sender.DeviceId, recipient.DeviceId, AuditOutcome.Denied, "action_is_not_a_query", "query"));
+            Reject(sender, envelope.Type, id, recipient.DeviceId, envelope.Length, DropReason.Forbidden, MeshErrorCodes.Forbidden,
+                $"'{actionName}' is not a query on {recipient.DeviceId}: it changes state, so it must be sent as a command (which this token may not be allowed to send).",
+                "payload.action");
+            return;
+        }
 
         Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
         OutboundMessage message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
@@ -490,7 +502,7 @@ internal sealed partial class MessageRouter
             RejectPending(sender, envelope, id, DeviceId.Broadcast, added);
             return;
         }
-        (int delivered, int denied) = FanOut(sender, message, action, recipientMustObserve: false);
+        (int delivered, int denied) = FanOut(sender, message, action, recipientMustObserve: false, actionName);
         message.Release();
         if (delivered == 0 && denied > 0)
         {

@@ -15,4 +15,28 @@ public sealed record DeviceRegistration(
     IReadOnlyList<string> Capabilities,
     IReadOnlyList<string> Features,
     MeshPathKind PathKind,
-    string Role);
+    string Role)
+{
+    /// <summary>
+    /// The read-only actions the device declared (<c>queries</c>), or null when it declared no action kinds (a legacy device).
+    /// When declared, the hub refuses a <c>query</c> naming any other action.
+    /// </summary>
+    public IReadOnlyList<string>? Queries { get; init; }
+
+    /// <summary>The state-changing actions the device declared (<c>commands</c>), or null when it declared no action kinds.</summary>
+    public IReadOnlyList<string>? Commands { get; init; }
+
+    /// <summary>True when the device declared which of its actions are queries and which are commands.</summary>
+    public bool DeclaresActionKinds => Queries is not null || Commands is not null;
+
+    /// <summary>Whether a <c>query</c> may name <paramref name="action"/>: any action of a legacy device, else only a declared query.</summary>
+    public bool AllowsQuery(ReadOnlySpan<char> action)
+    {
+        if (Queries is null) return Commands is null;
+        foreach (string query in Queries)
+        {
+            if (action.SequenceEqual(query)) return true;
+        }
+        return false;
+    }
+}
