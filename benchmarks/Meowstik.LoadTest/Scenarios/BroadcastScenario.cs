@@ -41,9 +41,11 @@ internal sealed class BroadcastScenario(int receivers, int window, TimeSpan warm
             await Task.Delay(warmup, cancellationToken).ConfigureAwait(false);
             _phase.Start();
             var measured = Stopwatch.StartNew();
+            TimeSpan cpuBefore = system.Server.CpuTime();
             await Task.Delay(duration, cancellationToken).ConfigureAwait(false);
             _phase.Stop();
             double seconds = measured.Elapsed.TotalSeconds;
+            double serverCores = (system.Server.CpuTime() - cpuBefore).TotalSeconds / seconds;
             (long sent, string? failure) = await loop.ConfigureAwait(false);
             long expected = sent * receivers;
             var waited = Stopwatch.StartNew();
@@ -57,6 +59,7 @@ internal sealed class BroadcastScenario(int receivers, int window, TimeSpan warm
             return
             [
                 new(Name, "deliveries/s", system.Name, Interlocked.Read(ref _measuredDeliveries) / seconds),
+                new(Name, "server CPU (cores busy)", system.Name, serverCores),
                 new(Name, "lost deliveries", system.Name, lost, string.Join("; ", note)),
                 new(Name, "connections closed by server", system.Name, system.Health.Total, system.Health.Describe()),
             ];

@@ -37,12 +37,14 @@ internal sealed class PointToPointScenario(string name, int pairs, int window, T
             await Task.Delay(warmup, cancellationToken).ConfigureAwait(false);
             phase.Start();
             var measured = Stopwatch.StartNew();
+            TimeSpan cpuBefore = system.Server.CpuTime();
             await Task.Delay(duration, cancellationToken).ConfigureAwait(false);
             phase.Stop();
             double seconds = measured.Elapsed.TotalSeconds;
+            double serverCores = (system.Server.CpuTime() - cpuBefore).TotalSeconds / seconds;
             await Task.WhenAll(loops).ConfigureAwait(false);
             await DrainAsync(senders).ConfigureAwait(false);
-            return Figures(system, senders, receivers, seconds);
+            return Figures(system, senders, receivers, seconds, serverCores);
         }
         finally
         {
@@ -57,7 +59,7 @@ internal sealed class PointToPointScenario(string name, int pairs, int window, T
         while (waited.Elapsed < DrainTimeout && senders.Any(s => s.Answered + s.ErrorReplies < s.Sent)) await Task.Delay(20).ConfigureAwait(false);
     }
 
-    private List<Measurement> Figures(IMessagingSystem system, List<PairSender> senders, EchoReceiver[] receivers, double seconds)
+    private List<Measurement> Figures(IMessagingSystem system, List<PairSender> senders, EchoReceiver[] receivers, double seconds, double serverCores)
     {
         long sent = senders.Sum(s => s.Sent);
         long answered = senders.Sum(s => s.Answered);
@@ -79,6 +81,7 @@ internal sealed class PointToPointScenario(string name, int pairs, int window, T
             new(Name, "round trips/s (2 msgs each)", who, senders.Sum(s => s.MeasuredAnswers) / seconds),
             new(Name, "RTT p50 (µs)", who, LatencySamples.PercentileMicroseconds(senders.Select(s => s.RoundTrips), 0.50)),
             new(Name, "RTT p99 (µs)", who, LatencySamples.PercentileMicroseconds(senders.Select(s => s.RoundTrips), 0.99)),
+            new(Name, "server CPU (cores busy)", who, serverCores),
             new(Name, "lost (sent − answered)", who, sent - answered, sent - answered > 0 || errors > 0 || sendFailures.Length > 0 ? string.Join("; ", lostNote) : ""),
             new(Name, "connections closed by server", who, system.Health.Total, system.Health.Describe()),
         ];
