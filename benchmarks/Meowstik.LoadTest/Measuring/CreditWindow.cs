@@ -14,6 +14,7 @@ internal sealed class CreditWindow(long capacity)
     /// <summary>Waits for <paramref name="credits"/>; false when <paramref name="cancellationToken"/> fired first.</summary>
     public Task<bool> TakeAsync(long credits, CancellationToken cancellationToken)
     {
+        TaskCompletionSource<bool> waiter;
         lock (_lock)
         {
             if (_available >= credits)
@@ -22,9 +23,10 @@ internal sealed class CreditWindow(long capacity)
                 return Task.FromResult(true);
             }
             _wanted = credits;
-            _waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Captured under the lock: a Release on another thread may complete and clear _waiter right after it.
+            waiter = _waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        return WaitAsync(_waiter, cancellationToken);
+        return WaitAsync(waiter, cancellationToken);
     }
 
     public void Release(long credits)
