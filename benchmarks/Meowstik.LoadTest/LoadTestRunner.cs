@@ -57,7 +57,7 @@ internal sealed class LoadTestRunner(LoadTestOptions options)
                         Console.WriteLine($"raw system={name} scenario={scenario.Name} server-counter (cumulative) {line}");
                     }
                 }
-                Console.WriteLine($"[{name}] server log: {system.Server.WarningLines} warning/error lines (logs in {options.WorkDirectory})");
+                Console.WriteLine($"[{name}] server log: {system.Server.WarningLines()} warning/error lines in {system.Server.LogPath}");
             }
         }
 

@@ -17,12 +17,12 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly TaskCompletionSource _readyLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _readyMarker;
-    private int _warnings;
 
-    private ServerProcess(Process process, StreamWriter log, string? readyMarker)
+    private ServerProcess(Process process, StreamWriter log, string logPath, string? readyMarker)
     {
         _process = process;
         _log = log;
+        LogPath = logPath;
         _readyMarker = readyMarker;
     }
 
@@ -30,8 +30,17 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Output lines that look like warnings or errors (ASP.NET Core console format <c>warn:</c>/<c>fail:</c>).</summary>
-    public int WarningLines => Volatile.Read(ref _warnings);
+    /// <summary>The server's output; a restarted server appends to the same file.</summary>
+    public string LogPath { get; }
+
+    /// <summary>Lines of <see cref="LogPath"/> that are warnings or errors (ASP.NET Core console format <c>warn:</c>/<c>fail:</c>/<c>crit:</c>), over every start.</summary>
+    public int WarningLines()
+    {
+        lock (_log)
+        {
+            return File.ReadLines(LogPath).Count(IsWarning);
+        }
+    }
 
     /// <summary>
     /// Starts <paramref name="fileName"/> and waits until it is ready: until it prints a line starting with
@@ -55,7 +64,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         Process process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        var server = new ServerProcess(process, log, readyMarker);
+        var server = new ServerProcess(process, log, logPath, readyMarker);
         process.OutputDataReceived += (_, e) => server.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnOutput(e.Data);
         process.BeginOutputReadLine();
@@ -140,13 +149,12 @@ internal sealed class ServerProcess : IAsyncDisposable
     private void OnOutput(string? line)
     {
         if (line is null) return;
-        if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
-        {
-            Interlocked.Increment(ref _warnings);
-        }
         if (_readyMarker is not null && line.StartsWith(_readyMarker, StringComparison.Ordinal)) _readyLine.TrySetResult();
         lock (_log) _log.WriteLine(line);
     }
+
+    private static bool IsWarning(string line) =>
+        line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal);
 
     private async Task WaitReadyAsync(int port, TimeSpan timeout)
     {
