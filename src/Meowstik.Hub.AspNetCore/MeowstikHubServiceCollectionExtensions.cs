@@ -15,6 +15,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the Meowstik mesh hub and its embedded stores.</summary>
 public static class MeowstikHubServiceCollectionExtensions
 {
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>
     /// Adds <see cref="MeshHub"/> as a singleton with its embedded defaults: one SQLite file (<see cref="MeshHubOptions.DatabasePath"/>)
     /// for hashed tokens, catch phrases and the audit trail (<see cref="SqliteAuditSink"/>), in-memory state
@@ -33,6 +35,9 @@ public static class MeowstikHubServiceCollectionExtensions
             return true;
         });
 
+        // ASP.NET Core's hosting diagnostics write every request line, query string included, at Information: for a mesh
+        // endpoint that is "?token=…". Tokens are never logged, so those lines are kept to warnings and above.
+        services.AddLogging(logging => logging.AddFilter(HostingDiagnosticsCategory, LogLevel.Warning));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp =>
             // Opening is quick (create/migrate a local file); the factory cannot be async.
@@ -56,7 +61,7 @@ public static class MeowstikHubServiceCollectionExtensions
             sp.GetRequiredService<ICatchPhraseStore>(),
             sp.GetRequiredService<AuthManager>(),
             sp.GetService<ILogger<CatchPhraseRegistry>>()));
-        services.TryAddSingleton<IStateStore, InMemoryStateStore>();
+        services.TryAddSingleton<IStateStore>(static sp => new InMemoryStateStore(sp.GetRequiredService<IOptions<MeshHubOptions>>().Value.MaxStateBytesPerDevice));
         services.TryAddSingleton<IMeshBackplane>(NullBackplane.Instance);
         services.TryAddSingleton(static sp => new MeshHub(
             sp.GetRequiredService<AuthManager>(),

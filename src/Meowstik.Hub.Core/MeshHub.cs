@@ -233,6 +233,9 @@ public sealed partial class MeshHub : IAsyncDisposable
     private async Task ServeAsync(WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames, CancellationToken cancellationToken)
     {
         var connection = new MeshConnection(this, socket, info, frames);
+        // A token presented at the upgrade (query or Authorization header) is checked now, so a device that shows one never
+        // competes with tokenless sockets for the small pre-authentication pool.
+        bool authenticated = AuthManager.IsWellFormedSecret(info.Token) && (await Auth.AuthenticateAsync(info.Token, info.RemoteAddress, cancellationToken).ConfigureAwait(false)).Succeeded;
         AdmissionResult admission = AdmissionResult.Admitted;
         bool accepted;
         lock (_connectionsLock)
@@ -240,7 +243,7 @@ public sealed partial class MeshHub : IAsyncDisposable
             accepted = _stopTask is null && _connections.Count < Options.MaxConnections;
             if (accepted)
             {
-                admission = Admission.TryAdmit(connection);
+                admission = Admission.TryAdmit(connection, authenticated);
                 accepted = admission == AdmissionResult.Admitted;
             }
             if (accepted) _connections.Add(connection);

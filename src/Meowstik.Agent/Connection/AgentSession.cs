@@ -39,9 +39,10 @@ internal sealed class AgentSession
     public async Task<ConnectionOutcome> RunAsync(CancellationToken stopping)
     {
         using var socket = new ClientWebSocket();
-        Configure(socket.Options);
         try
         {
+            string token = await _agent.GetTokenAsync(stopping).ConfigureAwait(false);
+            Configure(socket.Options, token);
             ConnectionOutcome? failed = await ConnectAsync(socket, stopping).ConfigureAwait(false);
             if (failed is { } connectFailure)
             {
@@ -51,7 +52,6 @@ internal sealed class AgentSession
             _agent.SetState(AgentState.Registering, null);
             using var reader = new WebSocketMessageReader(socket, _options.MaxMessageBytes);
             using var writer = new WebSocketMessageWriter(socket, _time);
-            string token = await _agent.GetTokenAsync(stopping).ConfigureAwait(false);
             await SendRegisterAsync(writer, token, stopping).ConfigureAwait(false);
 
             RegistrationResult registration = await AwaitRegisteredAsync(socket, reader, stopping).ConfigureAwait(false);
@@ -78,8 +78,11 @@ internal sealed class AgentSession
         }
     }
 
-    private void Configure(ClientWebSocketOptions ws)
+    private void Configure(ClientWebSocketOptions ws, string token)
     {
+        // The token also goes in the upgrade request (never in the URL, which proxies and servers log): a hub that checks it
+        // there admits the device ahead of unauthenticated sockets. The register payload still carries it for hubs that don't.
+        ws.SetRequestHeader("Authorization", "Bearer " + token);
         ws.KeepAliveInterval = _options.KeepAliveInterval;
         ws.KeepAliveTimeout = _options.KeepAliveTimeout;
         ws.CollectHttpResponseDetails = true;

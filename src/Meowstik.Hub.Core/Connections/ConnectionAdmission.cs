@@ -28,22 +28,29 @@ internal sealed class ConnectionAdmission
         }
     }
 
-    /// <summary>Admits a new, unauthenticated connection, or says which limit refuses it.</summary>
-    public AdmissionResult TryAdmit(MeshConnection connection)
+    /// <summary>
+    /// Admits a new connection, or says which limit refuses it. A connection that already proved a valid token at the
+    /// upgrade (<paramref name="authenticated"/>) takes no place in the pre-authentication pool: a flood of tokenless sockets
+    /// cannot keep devices out.
+    /// </summary>
+    public AdmissionResult TryAdmit(MeshConnection connection, bool authenticated)
     {
         string? address = connection.Info.RemoteAddress;
         lock (_lock)
         {
-            if (_unauthenticated >= _options.MaxUnauthenticatedConnections) return AdmissionResult.UnauthenticatedPoolFull;
+            if (!authenticated && _unauthenticated >= _options.MaxUnauthenticatedConnections) return AdmissionResult.UnauthenticatedPoolFull;
             if (!string.IsNullOrEmpty(address))
             {
                 if (_openByAddress.GetValueOrDefault(address) >= _options.MaxConnectionsPerAddress) return AdmissionResult.AddressLimit;
-                if (_unauthenticatedByAddress.GetValueOrDefault(address) >= _options.MaxUnauthenticatedConnectionsPerAddress) return AdmissionResult.UnauthenticatedAddressLimit;
+                if (!authenticated && _unauthenticatedByAddress.GetValueOrDefault(address) >= _options.MaxUnauthenticatedConnectionsPerAddress)
+                {
+                    return AdmissionResult.UnauthenticatedAddressLimit;
+                }
                 Increment(_openByAddress, address);
-                Increment(_unauthenticatedByAddress, address);
+                if (!authenticated) Increment(_unauthenticatedByAddress, address);
             }
-            _unauthenticated++;
-            connection.Admission = AdmissionState.Unauthenticated;
+            if (!authenticated) _unauthenticated++;
+            connection.Admission = authenticated ? AdmissionState.Authenticated : AdmissionState.Unauthenticated;
             return AdmissionResult.Admitted;
         }
     }
@@ -56,10 +63,10 @@ internal sealed class ConnectionAdmission
     {
         lock (_lock)
         {
-            if (connection.Admission != AdmissionState.Unauthenticated) return connection.Admission == AdmissionState.Registered;
+            if (connection.Admission is AdmissionState.Registered or AdmissionState.None) return connection.Admission == AdmissionState.Registered;
             if (_byToken.GetValueOrDefault(tokenId) >= _options.MaxConnectionsPerToken) return false;
             Increment(_byToken, tokenId);
-            LeaveUnauthenticated(connection);
+            if (connection.Admission == AdmissionState.Unauthenticated) LeaveUnauthenticated(connection);
             connection.HeldTokenId = tokenId;
             connection.Admission = AdmissionState.Registered;
             return true;

@@ -70,6 +70,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         _lastActivity = hub.Time.GetTimestamp();
     }
 
+    /// <summary>Stream subscriptions this connection holds (changed only by the stream manager, under its lock).</summary>
+    public int StreamSubscriptionCount { get; set; }
+
     /// <summary>What this connection holds in the hub's admission counts (guarded by <see cref="ConnectionAdmission"/>'s lock).</summary>
     public AdmissionState Admission { get; set; }
 

@@ -73,9 +73,22 @@ internal sealed class HubActions
             }
             if (!TryGetObservable(sender, envelope, id, deviceId, out _)) return;
             bool subscribe = action.SequenceEqual("subscribe_stream"u8);
-            bool changed = subscribe
-                ? _hub.Streams.Subscribe(sender, deviceId!, streamType)
-                : _hub.Streams.Unsubscribe(sender, deviceId!, streamType);
+            bool changed;
+            if (subscribe)
+            {
+                Streams.SubscribeResult result = _hub.Streams.Subscribe(sender, deviceId!, streamType);
+                if (result == Streams.SubscribeResult.LimitReached)
+                {
+                    _hub.Router.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.Overloaded, MeshErrorCodes.Overloaded,
+                        $"This connection holds {_hub.Options.MaxStreamSubscriptionsPerConnection} stream subscriptions; unsubscribe from one first.");
+                    return;
+                }
+                changed = result == Streams.SubscribeResult.Added;
+            }
+            else
+            {
+                changed = _hub.Streams.Unsubscribe(sender, deviceId!, streamType);
+            }
             Reply(sender, id, action, json =>
             {
                 json.WriteStartObject();

@@ -42,17 +42,20 @@ internal sealed partial class StreamManager
     private long _gapCount;
 
     /// <summary>Subscribes a device connection to <paramref name="deviceId"/>'s <paramref name="streamType"/> chunks; false when already subscribed.</summary>
-    public bool Subscribe(MeshConnection subscriber, string deviceId, string streamType)
+    /// <summary>Adds a device subscription unless it exists or the subscriber holds its limit of subscriptions.</summary>
+    public SubscribeResult Subscribe(MeshConnection subscriber, string deviceId, string streamType)
     {
         lock (_lock)
         {
             Source source = _sources.GetOrAdd(deviceId, static id => new Source(id));
             foreach (Subscription existing in source.Subscribers)
             {
-                if (ReferenceEquals(existing.Connection, subscriber) && existing.StreamType == streamType) return false;
+                if (ReferenceEquals(existing.Connection, subscriber) && existing.StreamType == streamType) return SubscribeResult.AlreadySubscribed;
             }
+            if (subscriber.StreamSubscriptionCount >= _hub.Options.MaxStreamSubscriptionsPerConnection) return SubscribeResult.LimitReached;
             source.Subscribers = [.. source.Subscribers, new Subscription(subscriber, null, streamType)];
-            return true;
+            subscriber.StreamSubscriptionCount++;
+            return SubscribeResult.Added;
         }
     }
 
@@ -65,6 +68,7 @@ internal sealed partial class StreamManager
             Subscription[] kept = Array.FindAll(source.Subscribers, s => !(ReferenceEquals(s.Connection, subscriber) && s.StreamType == streamType));
             bool removed = kept.Length != source.Subscribers.Length;
             source.Subscribers = kept;
+            if (removed) subscriber.StreamSubscriptionCount--;
             return removed;
         }
     }
