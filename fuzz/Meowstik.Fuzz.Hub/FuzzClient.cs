@@ -31,6 +31,9 @@ internal sealed class FuzzClient : IAsyncDisposable
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
+    /// <summary>The close code the hub sent, once closed (null when the connection dropped without one).</summary>
+    public int? CloseCode => IsClosed ? (int?)_socket.CloseStatus : null;
+
     /// <summary>The first text message from the hub that is not a valid envelope, if any (the hub must only send protocol).</summary>
     public string? BadOutput { get; private set; }
 
@@ -82,9 +85,20 @@ internal sealed class FuzzClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await SendCloseAsync().ConfigureAwait(false);
+        _socket.Abort();
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        await _receiving.ConfigureAwait(false);
+        _socket.Dispose();
+        _sendLock.Dispose();
+    }
+
+    private async Task SendCloseAsync()
+    {
+        await _sendLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_socket.State == WebSocketState.Open)
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token).ConfigureAwait(false);
@@ -93,11 +107,10 @@ internal sealed class FuzzClient : IAsyncDisposable
         catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
         }
-        _socket.Abort();
-        await _transport.DisposeAsync().ConfigureAwait(false);
-        await _receiving.ConfigureAwait(false);
-        _socket.Dispose();
-        _sendLock.Dispose();
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     private async Task ReceiveLoopAsync()
@@ -110,7 +123,12 @@ internal sealed class FuzzClient : IAsyncDisposable
             {
                 if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
                 ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close) break;
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    // Answer the hub's close at once, as a well-behaved peer does, instead of leaving it to time out.
+                    await SendCloseAsync().ConfigureAwait(false);
+                    break;
+                }
                 length += result.Count;
                 if (!result.EndOfMessage) continue;
                 if (result.MessageType == WebSocketMessageType.Text) await OnMessageAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);

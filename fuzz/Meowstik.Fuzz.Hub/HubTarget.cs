@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Meowstik.Hub;
 using Meowstik.Hub.Auth;
+using Meowstik.Protocol;
 using Meowstik.Protocol.Streams;
 
 namespace Meowstik.Fuzz.Hub;
@@ -108,21 +109,21 @@ internal static class HubTarget
     private sealed class Harness
     {
         private long _probes;
+        private readonly string _probeToken;
 
-        private Harness(MeshHub hub, string deviceToken, string creatorToken, FuzzClient probe, Task probeServing)
+        private Harness(MeshHub hub, string deviceToken, string creatorToken, string probeToken)
         {
             Hub = hub;
             DeviceToken = deviceToken;
             CreatorToken = creatorToken;
-            Probe = probe;
-            ProbeServing = probeServing;
+            _probeToken = probeToken;
         }
 
         public MeshHub Hub { get; }
         public string DeviceToken { get; }
         public string CreatorToken { get; }
-        public FuzzClient Probe { get; }
-        public Task ProbeServing { get; }
+        private FuzzClient Probe { get; set; } = null!;
+        private Task ProbeServing { get; set; } = Task.CompletedTask;
 
         public static string RegisterJson(string id, string deviceId) =>
             $$$"""{"id":"{{{id}}}","type":"register","from":"{{{deviceId}}}","payload":{"capabilities":["speak","status"],"features":["binary_streams"]}}""";
@@ -147,25 +148,46 @@ internal static class HubTarget
                 Role = MeshRole.Device, Subject = "fuzz device", DeviceId = FuzzDeviceId, CommandGrants = [ProbeDeviceId],
             }).ConfigureAwait(false);
             IssuedToken creator = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Creator, Subject = "fuzz creator" }).ConfigureAwait(false);
-            IssuedToken probeToken = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "probe", DeviceId = ProbeDeviceId }).ConfigureAwait(false);
-
-            (Stream clientEnd, Stream serverEnd) = MemoryDuplex.Create();
-            Task serving = Task.Run(() => hub.HandleConnectionAsync(serverEnd, new MeshConnectionInfo("127.0.0.1", MeshPathKind.Mesh, null, probeToken.Secret)));
-            var probe = new FuzzClient(clientEnd);
-            string? reply = await probe.RequestAsync("probe-reg", RegisterJson("probe-reg", ProbeDeviceId), AnswerTimeout).ConfigureAwait(false);
-            if (reply != "response") throw new InvalidOperationException($"The probe could not register: '{reply ?? "no answer"}'.");
-            return new Harness(hub, device.Secret, creator.Secret, probe, serving);
+            IssuedToken probe = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "probe", DeviceId = ProbeDeviceId }).ConfigureAwait(false);
+            var harness = new Harness(hub, device.Secret, creator.Secret, probe.Secret);
+            await harness.ConnectProbeAsync().ConfigureAwait(false);
+            return harness;
         }
 
         /// <summary>The fuzz connection left no trace, and the other connection is still served.</summary>
         public async Task RequireCleanAsync()
         {
-            Require(Hub.ConnectionCount == 1, $"{Hub.ConnectionCount} connections open after the fuzz connection ended (only the probe should be)");
-            Require(!Probe.IsClosed && !ProbeServing.IsCompleted, "the hub dropped the probe connection");
-            string id = "probe-" + Interlocked.Increment(ref _probes);
-            string? answer = await Probe.RequestAsync(id, $$$$"""{"id":"{{{{id}}}}","type":"query","payload":{"action":"get_device","params":{"device_id":"{{{{ProbeDeviceId}}}}"}}}""", AnswerTimeout).ConfigureAwait(false);
-            Require(answer == "response", $"the probe's hub query was answered with '{answer ?? "nothing"}'");
+            for (int attempt = 0; ; attempt++)
+            {
+                if (Probe.IsClosed && Probe.CloseCode == MeshCloseCodes.Replaced)
+                {
+                    // A creator may register under any id, probe-001 included, and the newer connection wins: the hub
+                    // closed the probe on purpose. Connect a new one; any other close of the probe is a finding.
+                    await ProbeServing.ConfigureAwait(false);
+                    await Probe.DisposeAsync().ConfigureAwait(false);
+                    await ConnectProbeAsync().ConfigureAwait(false);
+                }
+                Require(!Probe.IsClosed && !ProbeServing.IsCompleted, $"the hub dropped the probe connection (close code {Probe.CloseCode?.ToString() ?? "none"})");
+                string id = "probe-" + Interlocked.Increment(ref _probes);
+                string? answer = await Probe.RequestAsync(id, $$$$"""{"id":"{{{{id}}}}","type":"query","payload":{"action":"get_device","params":{"device_id":"{{{{ProbeDeviceId}}}}"}}}""", AnswerTimeout).ConfigureAwait(false);
+                // The replacing close is sent asynchronously and can land while the query is on its way: retry once.
+                if (answer != "response" && attempt == 0 && Probe.CloseCode == MeshCloseCodes.Replaced) continue;
+                Require(answer == "response",
+                    $"the probe's hub query was answered with '{answer ?? "nothing"}' (probe closed: {Probe.IsClosed}, close code {Probe.CloseCode?.ToString() ?? "none"}, " +
+                    $"served: {!ProbeServing.IsCompleted}, hub connections: {Hub.ConnectionCount}, probe-001 online: {Hub.IsOnline(ProbeDeviceId)})");
+                break;
+            }
             Require(Probe.BadOutput is null, "the hub sent the probe a message that is not a valid envelope: " + Probe.BadOutput);
+            Require(Hub.ConnectionCount == 1, $"{Hub.ConnectionCount} connections open after the fuzz connection ended (only the probe should be)");
+        }
+
+        private async Task ConnectProbeAsync()
+        {
+            (Stream clientEnd, Stream serverEnd) = MemoryDuplex.Create();
+            ProbeServing = Task.Run(() => Hub.HandleConnectionAsync(serverEnd, new MeshConnectionInfo("127.0.0.1", MeshPathKind.Mesh, null, _probeToken)));
+            Probe = new FuzzClient(clientEnd);
+            string? reply = await Probe.RequestAsync("probe-reg", RegisterJson("probe-reg", ProbeDeviceId), AnswerTimeout).ConfigureAwait(false);
+            if (reply != "response") throw new InvalidOperationException($"The probe could not register: '{reply ?? "no answer"}'.");
         }
     }
 }
