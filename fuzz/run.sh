@@ -10,8 +10,11 @@ cd "$(dirname "$0")/.."
 target=${1:-}
 seconds=${2:-}
 case "$target" in
-  codec) project=Meowstik.Fuzz.Codec; instrument=(Meowstik.Protocol.dll) ;;
-  hub) project=Meowstik.Fuzz.Hub; instrument=(Meowstik.Protocol.dll Meowstik.Hub.Core.dll) ;;
+  # timeout_ms: afl-fuzz calls an execution that runs longer a hang. The first executions include JIT compilation; a
+  # steady-state codec execution is well under a millisecond, a hub execution about one, and the hub target's own
+  # liveness checks give up after 5-15 s, so its limit sits above them (a stall is reported by the check, with a message).
+  codec) project=Meowstik.Fuzz.Codec; instrument=(Meowstik.Protocol.dll); timeout_ms=10000 ;;
+  hub) project=Meowstik.Fuzz.Hub; instrument=(Meowstik.Protocol.dll Meowstik.Hub.Core.dll); timeout_ms=30000 ;;
   *) echo "usage: fuzz/run.sh codec|hub <seconds>" >&2; exit 2 ;;
 esac
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh codec|hub <seconds>" >&2; exit 2; }
@@ -42,8 +45,7 @@ export AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPU
 export AFL_SKIP_CRASHES=1 AFL_SHUFFLE_QUEUE=0
 echo "== fuzzing $target for $seconds s"
 set +e
-# -t: the first executions include JIT compilation; a steady-state execution is milliseconds.
-afl-fuzz -i "fuzz/corpus/$target" -o "$out/afl" -x fuzz/meowstik.dict -t 10000 -m none -V "$seconds" \
+afl-fuzz -i "fuzz/corpus/$target" -o "$out/afl" -x fuzz/meowstik.dict -t "$timeout_ms" -m none -V "$seconds" \
   -- dotnet "$out/bin/$project.dll" > "$out/afl.log" 2>&1
 status=$?
 set -e
