@@ -144,6 +144,7 @@ public static class MeowstikMeshEndpointRouteBuilderExtensions
             await hub.HandleConnectionAsync(transport, info, context.RequestAborted).ConfigureAwait(false);
             return;
         }
+        WebSocketUpgrade.DisableKestrelDataRates(context);
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = hub.Options.HeartbeatInterval,

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Meowstik.Hub.AspNetCore;
 
@@ -28,11 +29,23 @@ internal static class WebSocketUpgrade
         IHttpUpgradeFeature upgrade = context.Features.Get<IHttpUpgradeFeature>()!;
         // A long-lived connection must not be cut by the request-timeouts middleware, as the default accept also ensures.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
+        DisableKestrelDataRates(context);
         IHeaderDictionary headers = context.Response.Headers;
         headers.Connection = "Upgrade";
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
         return await upgrade.UpgradeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Kestrel enforces a minimum response data rate (240 B/s after a 5 s grace) on upgraded connections too: left on, it
+    /// aborts a slow reader on its own, without a close code, metric or audit row. The hub's <c>WriteDeadline</c> is the one
+    /// slow-consumer rule, so Kestrel's is turned off for mesh connections.
+    /// </summary>
+    public static void DisableKestrelDataRates(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } response) response.MinDataRate = null;
+        if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } request) request.MinDataRate = null;
     }
 
     /// <summary>base64(SHA-1(key + GUID)), RFC 6455 §4.2.2.</summary>

@@ -13,8 +13,8 @@ namespace Meowstik.LoadTest.Hosting;
 /// <summary>
 /// The child process that serves the hub: <c>--serve-hub --port N --db FILE [--issue PLAN --tokens OUT]</c>. Built exactly as
 /// a user builds a hub (CreateSlimBuilder, Kestrel on 127.0.0.1, AddMeowstikHub + MapMeowstikMesh, logging at Warning,
-/// audit on) with two load-test settings: the per-connection rate limit is raised out of the way, and MaxConnections is
-/// raised above the idle scenario's 10,000. It issues the device tokens the parent's clients need (PLAN: one line per device,
+/// audit on) with the settings of a single-address test rig: the per-connection rate limit is raised out of the way,
+/// MaxConnections is raised above the idle scenario's 10,000, and so are the per-address budgets (every client is 127.0.0.1). It issues the device tokens the parent's clients need (PLAN: one line per device,
 /// <c>device-id[ grant,grant…]</c>; OUT: <c>device-id secret</c>), then prints <see cref="ReadyMarker"/>.
 /// </summary>
 internal static class HubServerMode
@@ -45,6 +45,11 @@ internal static class HubServerMode
             o.RateLimitPerSecond = 1_000_000_000;
             o.RateLimitBurst = 1_000_000_000;
             o.MaxConnections = 20_000;
+            // Every client of this rig comes from 127.0.0.1: the per-address budgets (meant for the internet) and the
+            // pre-authentication pool are raised as any single-address test rig would; per-token budgets stay at defaults.
+            o.MaxConnectionsPerAddress = 20_000;
+            o.MaxUnauthenticatedConnections = 20_000;
+            o.MaxUnauthenticatedConnectionsPerAddress = 20_000;
         });
 
         WebApplication app = builder.Build();

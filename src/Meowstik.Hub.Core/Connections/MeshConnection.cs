@@ -41,7 +41,6 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private string _closeReason = "";
     private volatile bool _discardPending;
     private volatile bool _paused;
-    private CancellationTokenSource? _writeCts;
     private readonly Lock _requestRoomLock = new();
     private TaskCompletionSource? _requestRoom;
     private int _pendingRequests;
@@ -138,7 +137,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using CancellationTokenRegistration hostStop = cancellationToken.UnsafeRegister(
-            static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "hub shutting down", drain: false), this);
+            static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "the host ended the connection (hub stopping or transport aborted)", drain: false), this);
         _hub.Wheel.Schedule(this, _hub.Time.GetTimestamp() + _hub.Wheel.ToTimestampDelta(_hub.Options.RegistrationTimeout));
         Task sendLoop = Task.Run(SendLoopAsync, CancellationToken.None);
         try
@@ -359,10 +358,10 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 {
                     _backpressure.Exit();
                 }
-                if (_backpressure.HasPressure) await PauseReadingAsync(token).ConfigureAwait(false);
-                if (PendingRequestCount >= _hub.Options.MaxPendingRequestsPerConnection) await PauseForRequestRoomAsync(token).ConfigureAwait(false);
+                if (_backpressure.HasPressure) await PausedWhile(_backpressure.WaitAsync(token)).ConfigureAwait(false);
+                if (PendingRequestCount >= _hub.Options.MaxPendingRequestsPerConnection) await PausedWhile(WaitForRequestRoomAsync(token)).ConfigureAwait(false);
                 // The audit trail pushes back like a slow consumer rather than dropping what it was given.
-                if (_hub.Audit is { IsBackpressured: true } audit) await PauseForAuditAsync(audit, token).ConfigureAwait(false);
+                if (_hub.Audit is { IsBackpressured: true } audit) await PausedWhile(audit.WaitForCapacityAsync(token)).ConfigureAwait(false);
             }
             else if (_phase == ConnectionPhase.AwaitingRegistration)
             {
@@ -379,14 +378,16 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         RecordViolation(closeCode, reason.ToName());
     }
 
-    // Stops reading this connection until the recipients its last message filled have drained (or closed).
-    private async ValueTask PauseReadingAsync(CancellationToken token)
+    // Stops reading this connection while the wait runs: until the recipients its last message filled have
+    // drained, a request of its own completes, or the audit trail catches up. A paused connection is not silent: the
+    // heartbeat deadline ignores the pause.
+    private async ValueTask PausedWhile(ValueTask wait)
     {
         _hub.Metrics.SenderPaused();
         _paused = true;
         try
         {
-            await _backpressure.WaitAsync(token).ConfigureAwait(false);
+            await wait.ConfigureAwait(false);
         }
         finally
         {
@@ -397,42 +398,17 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 
     // A connection with its whole budget of requests awaiting answers is not read until one completes (answer, error or
     // timeout): its requests are never refused for being many, and it can never hold more than its budget.
-    private async ValueTask PauseForRequestRoomAsync(CancellationToken token)
+    private async ValueTask WaitForRequestRoomAsync(CancellationToken token)
     {
-        _hub.Metrics.SenderPaused();
-        _paused = true;
-        try
+        while (true)
         {
-            while (true)
+            TaskCompletionSource room;
+            lock (_requestRoomLock)
             {
-                TaskCompletionSource room;
-                lock (_requestRoomLock)
-                {
-                    if (PendingRequestCount < _hub.Options.MaxPendingRequestsPerConnection || IsClosing) return;
-                    room = _requestRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-                await room.Task.WaitAsync(token).ConfigureAwait(false);
+                if (PendingRequestCount < _hub.Options.MaxPendingRequestsPerConnection || IsClosing) return;
+                room = _requestRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
-        }
-        finally
-        {
-            _paused = false;
-            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
-        }
-    }
-
-    private async ValueTask PauseForAuditAsync(Audit.IAuditSink audit, CancellationToken token)
-    {
-        _hub.Metrics.SenderPaused();
-        _paused = true;
-        try
-        {
-            await audit.WaitForCapacityAsync(token).ConfigureAwait(false);
-        }
-        finally
-        {
-            _paused = false;
-            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+            await room.Task.WaitAsync(token).ConfigureAwait(false);
         }
     }
 
@@ -449,8 +425,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 
     private async Task SendLoopAsync()
     {
-        _writeCts = CancellationTokenSource.CreateLinkedTokenSource(_closeCts.Token);
-        CancellationToken write = _writeCts.Token;
+        CancellationToken write = _closeCts.Token;
         int discarded = 0;
         try
         {
@@ -495,11 +470,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             }
             await CloseSocketAsync(_closeCts.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!_closeCts.IsCancellationRequested)
+        catch (TimeoutException)
         {
-            // Only the write deadline cancels the write token without the close token: the peer stopped reading.
-            CloseSlowConsumer(SlowConsumerRule.WriteDeadline);
-            _socket.Abort();
+            // The write deadline passed: WithinWriteDeadline closed the connection as a slow consumer and aborted it.
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -515,23 +488,27 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             discarded += _outbound.DiscardAll();
             // Nothing accepted is lost silently: what a closing connection could not be sent is counted.
             if (discarded > 0) _hub.Metrics.Dropped(DropReason.ConnectionClosed, discarded);
-            _writeCts.Dispose();
         }
     }
 
-    // Arms the write deadline only when the write did not complete at once (most batched appends do), so the fast path
-    // touches no timer.
+    // Bounds a write by the write deadline. The fast path (most batched appends complete at once) touches no timer. When the
+    // deadline passes, the connection is first closed as a slow consumer (counted, audited, 1013) and only then aborted: a
+    // cancelled write makes the transport abort the connection at once, which must not be mistaken for any other close.
     private async ValueTask WithinWriteDeadline(ValueTask write)
     {
         if (write.IsCompletedSuccessfully) return;
-        _writeCts!.CancelAfter(_hub.Options.WriteDeadline);
+        Task pending = write.AsTask();
         try
         {
-            await write.ConfigureAwait(false);
+            await pending.WaitAsync(_hub.Options.WriteDeadline, _hub.Time).ConfigureAwait(false);
         }
-        finally
+        catch (TimeoutException)
         {
-            if (!_writeCts.IsCancellationRequested) _writeCts.CancelAfter(Timeout.InfiniteTimeSpan);
+            CloseSlowConsumer(SlowConsumerRule.WriteDeadline);
+            _socket.Abort();
+            // The abandoned write fails once the transport is gone; observe it so it is not reported as unobserved.
+            _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
         }
     }
 

@@ -317,15 +317,22 @@ public sealed class SqliteAuditSinkBackpressureTests : IDisposable
             sink.TryWriteMessage(T0, id, "event", "desktop-001", "alexa-001", 1, AuditOutcome.Delivered);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < measured; i++)
+        // The smallest of three windows: a one-time growth of the queue's buffer (when the writer drained part of the warm-up
+        // on a loaded machine) lands in one window; a real per-call allocation would show in every one.
+        long smallest = long.MaxValue;
+        for (int window = 0; window < 3; window++)
         {
-            sink.TryWriteMessage(T0, id, "event", "desktop-001", "alexa-001", 1, AuditOutcome.Delivered);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < measured; i++)
+            {
+                sink.TryWriteMessage(T0, id, "event", "desktop-001", "alexa-001", 1, AuditOutcome.Delivered);
+            }
+            smallest = Math.Min(smallest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, smallest);
         await sink.FlushAsync();
-        Assert.Equal(warmUp + measured, sink.WrittenCount + sink.DroppedCount);
+        Assert.Equal(warmUp + 3 * measured, sink.WrittenCount + sink.DroppedCount);
     }
 
     private static MeterListener ListenForDrops(Dictionary<string, long> reasons)
