@@ -41,6 +41,7 @@ public sealed partial class MeshHub : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly IAsyncDisposable? _ownedResources;
     private readonly RefusalLog _refusals;
+    private readonly ITimer _writeDeadlineSweep;
     private TaskCompletionSource? _drained;
     private Task? _stopTask;
     private int _disposed;
@@ -101,6 +102,9 @@ public sealed partial class MeshHub : IAsyncDisposable
         Registrar = new Registrar(this);
         Admission = new ConnectionAdmission(Options);
         _refusals = new RefusalLog(Logger, Time, Audit);
+        // One sweep for every connection's write deadline (a quarter of it, at most once a second), instead of a timer per write.
+        TimeSpan sweep = TimeSpan.FromTicks(Math.Min(Options.WriteDeadline.Ticks / 4, TimeSpan.TicksPerSecond));
+        _writeDeadlineSweep = Time.CreateTimer(static s => ((MeshHub)s!).SweepWriteDeadlines(), this, sweep, sweep);
         HubActions = new HubActions(this);
         StartedAt = Time.GetUtcNow();
         _ownedResources = ownedResources;
@@ -380,6 +384,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Auth.TokenRevoked -= OnTokenRevoked;
         await StopAsync().ConfigureAwait(false);
+        _writeDeadlineSweep.Dispose();
         Events.CompleteAll();
         Streams.CompleteAll();
         Wheel.Dispose();
@@ -395,6 +400,14 @@ public sealed partial class MeshHub : IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await drained.WaitAsync(Options.CloseTimeout * 2).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
+    private void SweepWriteDeadlines()
+    {
+        MeshConnection[] open;
+        lock (_connectionsLock) open = [.. _connections];
+        long now = Time.GetTimestamp();
+        foreach (MeshConnection connection in open) connection.CheckWriteDeadline(now);
     }
 
     internal void OnConnectionEnded(MeshConnection connection)

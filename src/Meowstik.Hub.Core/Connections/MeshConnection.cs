@@ -41,6 +41,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private string _closeReason = "";
     private volatile bool _discardPending;
     private volatile bool _paused;
+    private volatile bool _writeTimedOut;
+    private long _writeStarted;
     private readonly Lock _requestRoomLock = new();
     private TaskCompletionSource? _requestRoom;
     private int _pendingRequests;
@@ -491,25 +493,40 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
     }
 
-    // Bounds a write by the write deadline. The fast path (most batched appends complete at once) touches no timer. When the
-    // deadline passes, the connection is first closed as a slow consumer (counted, audited, 1013) and only then aborted: a
-    // cancelled write makes the transport abort the connection at once, which must not be mistaken for any other close.
+    // Marks a write that did not complete at once with its start time; the hub's write-deadline sweep (CheckWriteDeadline)
+    // closes the connection when one stays pending too long. No timer or task per write: the fast path is two stores.
     private async ValueTask WithinWriteDeadline(ValueTask write)
     {
         if (write.IsCompletedSuccessfully) return;
-        Task pending = write.AsTask();
+        Volatile.Write(ref _writeStarted, _hub.Time.GetTimestamp());
         try
         {
-            await pending.WaitAsync(_hub.Options.WriteDeadline, _hub.Time).ConfigureAwait(false);
+            await write.ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (Exception) when (_writeTimedOut)
         {
-            CloseSlowConsumer(SlowConsumerRule.WriteDeadline);
-            _socket.Abort();
-            // The abandoned write fails once the transport is gone; observe it so it is not reported as unobserved.
-            _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
+            throw new TimeoutException("The write deadline passed.");
         }
+        finally
+        {
+            Volatile.Write(ref _writeStarted, 0);
+        }
+    }
+
+    /// <summary>
+    /// Called by the hub's periodic sweep: when a write has been pending for longer than the write deadline, the connection
+    /// is first closed as a slow consumer (counted, audited, 1013) and only then aborted. The order matters: aborting makes
+    /// the transport end the connection at once, which must not be mistaken for any other close.
+    /// </summary>
+    public void CheckWriteDeadline(long nowTimestamp)
+    {
+        long started = Volatile.Read(ref _writeStarted);
+        if (started == 0 || IsClosing || _hub.Time.GetElapsedTime(started, nowTimestamp) < _hub.Options.WriteDeadline) return;
+        // The same write still pending (not a newer one that just began)?
+        if (Volatile.Read(ref _writeStarted) != started) return;
+        _writeTimedOut = true;
+        CloseSlowConsumer(SlowConsumerRule.WriteDeadline);
+        _socket.Abort();
     }
 
     private void CloseSlowConsumer(SlowConsumerRule rule)
