@@ -159,6 +159,12 @@ internal static class HubTarget
         {
             for (int attempt = 0; ; attempt++)
             {
+                if (ProbeServing.IsCompleted && !Probe.IsClosed)
+                {
+                    // The client acknowledges the hub's close before it records it, so the hub may finish first: give the
+                    // client a moment to record the close (and its code) before judging it.
+                    await Task.WhenAny(Probe.Closed, Task.Delay(AnswerTimeout)).ConfigureAwait(false);
+                }
                 if (Probe.IsClosed && Probe.CloseCode == MeshCloseCodes.Replaced)
                 {
                     // A creator may register under any id, probe-001 included, and the newer connection wins: the hub
