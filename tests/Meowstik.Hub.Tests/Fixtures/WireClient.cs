@@ -46,11 +46,17 @@ public sealed class WireClient : IAsyncDisposable
         await socket.ConnectAsync(host.WebSocketUri(token: token), timeout.Token);
         var client = new WireClient(socket, onMessage);
         await client.SendAsync($$$$"""{"id":"reg","type":"register","from":"{{{{deviceId}}}}","payload":{"capabilities":["test"]}}""");
-        // The registration reply comes first; read it before handing the socket to the loop.
-        byte[] buffer = new byte[8192];
-        ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
-        string reply = Encoding.UTF8.GetString(buffer, 0, result.Count);
-        if (!reply.Contains("\"response\"", StringComparison.Ordinal)) throw new InvalidOperationException("Registration failed: " + reply);
+        // Read up to the answer to the register message before handing the socket to the loop. Other messages may come
+        // first: once registered, a client observes presence events (another device's device_connected) at once.
+        byte[] buffer = new byte[64 * 1024];
+        while (true)
+        {
+            ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
+            WireMessage reply = WireMessage.Parse(buffer.AsSpan(0, result.Count));
+            if (reply.CorrelationId != "reg") continue;
+            if (reply.Type != "response") throw new InvalidOperationException("Registration failed: " + Encoding.UTF8.GetString(buffer, 0, result.Count));
+            break;
+        }
         client._receiveLoop = Task.Run(client.ReceiveLoopAsync);
         return client;
     }
