@@ -1,3 +1,4 @@
+using Meowstik.Protocol.Tests.Support;
 using System.Buffers;
 using System.Text;
 using Meowstik.Protocol;
@@ -24,11 +25,11 @@ internal static class CodecTarget
         // The split position comes from the input itself so the fuzzer can steer it, and it may be 0 or the full
         // length (an empty first or last segment, a case Utf8JsonReader itself mishandles).
         int split = input.Length == 0 ? 0 : (input[^1] * 31 + input.Length) % (input.Length + 1);
-        ReadOnlySequence<byte> twoSegments = Segments.Split(input, split);
+        ReadOnlySequence<byte> twoSegments = Sequences.SplitAt(input, split);
         CheckSequenceAgrees(span, spanOk, fromSpan, spanError, twoSegments, "two segments split at " + split);
         if (input.Length <= BytePerSegmentLimit)
         {
-            CheckSequenceAgrees(span, spanOk, fromSpan, spanError, Segments.BytePerSegment(input), "one byte per segment");
+            CheckSequenceAgrees(span, spanOk, fromSpan, spanError, input.Length < 2 ? Sequences.SplitAt(input, input.Length) : Sequences.OneBytePerSegment(input), "one byte per segment");
         }
 
         if (spanOk)
