@@ -239,7 +239,12 @@ public sealed partial class MeshHub : IAsyncDisposable
         var connection = new MeshConnection(this, socket, info, frames);
         // A token presented at the upgrade (query or Authorization header) is checked now, so a device that shows one never
         // competes with tokenless sockets for the small pre-authentication pool.
-        bool authenticated = AuthManager.IsWellFormedSecret(info.Token) && (await Auth.AuthenticateAsync(info.Token, info.RemoteAddress, cancellationToken).ConfigureAwait(false)).Succeeded;
+        if (AuthManager.IsWellFormedSecret(info.Token))
+        {
+            AuthResult upgrade = await Auth.AuthenticateAsync(info.Token, info.RemoteAddress, cancellationToken).ConfigureAwait(false);
+            if (upgrade.Succeeded) connection.UpgradeIdentity = upgrade.Identity;
+        }
+        bool authenticated = connection.UpgradeIdentity is not null;
         AdmissionResult admission = AdmissionResult.Admitted;
         bool accepted;
         lock (_connectionsLock)

@@ -103,6 +103,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 
     public ConnectionPhase Phase => _phase;
 
+    /// <summary>The identity proved by the token presented at the upgrade, if any (registration reuses it instead of checking again).</summary>
+    public MeshIdentity? UpgradeIdentity { get; set; }
+
     /// <summary>The authenticated identity (set at registration).</summary>
     public MeshIdentity? Identity { get; private set; }
 

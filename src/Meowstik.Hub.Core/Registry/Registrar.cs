@@ -94,7 +94,10 @@ internal sealed partial class Registrar
             Fail(connection, request, MeshErrorCodes.Unauthorized, "token_missing", "A token is required (?token=, Authorization: Bearer, or payload.auth_token).", MeshCloseCodes.AuthFailed);
             return;
         }
-        AuthResult result = await _hub.Auth.AuthenticateAsync(token, connection.Info.RemoteAddress).ConfigureAwait(false);
+        // The upgrade's token was already checked (and audited) at accept; revocation since then is caught below.
+        AuthResult result = connection.UpgradeIdentity is { } proved && ReferenceEquals(token, connection.Info.Token)
+            ? AuthResult.Success(proved)
+            : await _hub.Auth.AuthenticateAsync(token, connection.Info.RemoteAddress).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             string reason = result.Failure.ToCode();
