@@ -3,8 +3,6 @@ using BenchmarkDotNet.Configs;
 using System.Text.Json;
 using Meowstik.Benchmarks.Baseline;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Framing;
-using Meowstik.Protocol.Payloads;
 
 namespace Meowstik.Benchmarks;
 

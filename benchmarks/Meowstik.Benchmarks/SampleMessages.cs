@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 
 namespace Meowstik.Benchmarks;
 

@@ -2,8 +2,6 @@ using Meowstik.Protocol.Tests.Support;
 using System.Buffers;
 using System.Text;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
-using Meowstik.Protocol.Streams;
 
 namespace Meowstik.Fuzz.Codec;
 

@@ -1,8 +1,6 @@
 using System.Net.WebSockets;
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Streams;
 
 namespace Meowstik.Fuzz.Hub;
 

@@ -4,7 +4,7 @@
 // Settings: --Meowstik:DatabasePath=<file> (default meowstik-hub.db), --urls=<url;url>, and every ASP.NET Core/Kestrel option
 // (HTTPS for wss:// through Kestrel's normal certificate configuration).
 using HubHost;
-using Meowstik.Hub;
+using Meowstik.Hub.Core;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -18,7 +18,7 @@ string database = builder.Configuration["Meowstik:DatabasePath"] ?? "meowstik-hu
 builder.Services.AddMeowstikHub(o => o.DatabasePath = database);
 
 WebApplication app = builder.Build();
-app.MapMeowstikMesh();
+app.MapMeowstikHub();
 app.Map("/", async context =>
 {
     MeshHub hub = context.RequestServices.GetRequiredService<MeshHub>();

@@ -1,6 +1,4 @@
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 
 namespace HubHost;
 

@@ -1,4 +1,4 @@
-using Meowstik.Agent.Capabilities;
+using Meowstik.Agent;
 
 namespace QuickStart;
 

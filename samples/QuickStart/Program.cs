@@ -6,10 +6,8 @@
 // Exit code 0 when every step worked; 1 with a message naming the failed step otherwise.
 using System.Text.Json;
 using Meowstik.Agent;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.State;
+using Meowstik.Hub.Core;
+using Meowstik.Protocol;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using QuickStart;
@@ -39,7 +37,7 @@ try
         o.HeartbeatInterval = TimeSpan.FromSeconds(1);
     });
     app = builder.Build();
-    app.MapMeowstikMesh();
+    app.MapMeowstikHub();
     await app.StartAsync();
     string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     var hubUri = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/ws/mesh");
@@ -57,15 +55,15 @@ try
         [new CarStatusCapability()]);
     controller = new MeshAgent(
         new MeshAgentOptions { HubUri = hubUri, DeviceId = "controller-001", DeviceType = "desktop", DeviceName = "Jason's desktop", Token = creatorToken.Secret });
-    var broadcastSeen = new TaskCompletionSource<MeshEventReceivedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-    var carOffline = new TaskCompletionSource<MeshEventReceivedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+    var broadcastSeen = new TaskCompletionSource<MeshEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+    var carOffline = new TaskCompletionSource<MeshEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
     controller.EventReceived += (_, e) =>
     {
-        if (e.EventName == "trip_started")
+        if (e.Name == "trip_started")
         {
             broadcastSeen.TrySetResult(e);
         }
-        else if (e.EventName == "device_offline" && e.Payload.TryGetProperty("device_id", out JsonElement id) && id.GetString() == "comma3x-001")
+        else if (e.Name == "device_offline" && e.Payload.TryGetProperty("device_id", out JsonElement id) && id.GetString() == "comma3x-001")
         {
             carOffline.TrySetResult(e);
         }
@@ -85,8 +83,8 @@ try
 
     Step("The car broadcasts an event ...");
     car.PublishEvent("trip_started", MeshJson.Object(w => w.WriteString("destination", "Ocean Shores Tech")), to: "broadcast");
-    MeshEventReceivedEventArgs trip = await broadcastSeen.Task.WaitAsync(stepTimeout);
-    Show($"controller received '{trip.EventName}' from {trip.From}: destination {trip.Data.GetProperty("destination").GetString()}");
+    MeshEvent trip = await broadcastSeen.Task.WaitAsync(stepTimeout);
+    Show($"controller received '{trip.Name}' from {trip.From}: destination {trip.Data.GetProperty("destination").GetString()}");
 
     Step("The hub's device list ...");
     await WaitForHeartbeatAsync(hub, "comma3x-001", stepTimeout);
@@ -102,8 +100,8 @@ try
     IReadOnlyList<string> revoked = await hub.RevokeDeviceAsync("comma3x-001");
     await car.WaitForStateAsync(AgentState.AuthFailed).WaitAsync(stepTimeout);
     Show($"revoked {revoked.Count} token(s); car state {car.State} ({car.StateReason}); it does not retry");
-    MeshEventReceivedEventArgs offline = await carOffline.Task.WaitAsync(stepTimeout);
-    Show($"controller saw '{offline.EventName}' for comma3x-001; hub reports the car online: {hub.IsOnline("comma3x-001")}");
+    MeshEvent offline = await carOffline.Task.WaitAsync(stepTimeout);
+    Show($"controller saw '{offline.Name}' for comma3x-001; hub reports the car online: {hub.IsOnline("comma3x-001")}");
     if (hub.IsOnline("comma3x-001"))
     {
         throw new QuickStartStepException("the hub still lists the car as online after its token was revoked");
@@ -115,15 +113,15 @@ try
         await controller.QueryAsync("comma3x-001", "status", timeout: stepTimeout);
         throw new QuickStartStepException("the revoked car still answered");
     }
-    catch (Meowstik.Agent.Capabilities.MeshRequestException ex)
+    catch (MeshRequestException ex)
     {
-        Show($"hub answered with error '{ex.Code}': {ex.ErrorMessage}");
+        Show($"hub answered with error '{ex.Code}': {ex.Message}");
     }
 
     Console.WriteLine("QuickStart finished: every step worked.");
     return 0;
 }
-catch (Exception ex) when (ex is QuickStartStepException or TimeoutException or MeshAuthenticationException or Meowstik.Agent.Capabilities.MeshRequestException or InvalidOperationException or IOException)
+catch (Exception ex) when (ex is QuickStartStepException or TimeoutException or MeshAuthenticationException or MeshRequestException or InvalidOperationException or IOException)
 {
     Console.Error.WriteLine($"QuickStart FAILED at step {step}/{Steps}: {ex.Message}");
     return 1;

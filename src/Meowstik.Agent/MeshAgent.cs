@@ -1,13 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Connection;
-using Meowstik.Agent.Diagnostics;
-using Meowstik.Agent.Dispatch;
-using Meowstik.Agent.Heartbeat;
-using Meowstik.Agent.Outbox;
-using Meowstik.Agent.Reconnect;
 using Meowstik.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -109,10 +102,10 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     public event EventHandler<AgentStateChangedEventArgs>? StateChanged;
 
     /// <summary>Raised for each <c>event</c> message delivered to this agent (on the receive loop; keep handlers short).</summary>
-    public event EventHandler<MeshEventReceivedEventArgs>? EventReceived;
+    public event EventHandler<MeshEvent>? EventReceived;
 
     /// <summary>Raised for each <c>stream</c> chunk delivered to this agent (on the receive loop; keep handlers short).</summary>
-    public event EventHandler<MeshStreamReceivedEventArgs>? StreamReceived;
+    public event EventHandler<MeshStreamChunk>? StreamReceived;
 
     /// <inheritdoc />
     public string DeviceId => Options.DeviceId;
@@ -288,18 +281,18 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public bool PublishStreamChunk(MeshStreamChunk chunk)
+    public bool PublishStreamChunk(OutgoingStreamChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
         return Outbox.TryEnqueueStream(OutboundMessage.ForChunk(chunk, Time));
     }
 
     /// <inheritdoc />
-    public async Task<long> PublishStreamAsync(IAsyncEnumerable<MeshStreamChunk> chunks, CancellationToken cancellationToken = default)
+    public async Task<long> PublishStreamAsync(IAsyncEnumerable<OutgoingStreamChunk> chunks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         long queued = 0;
-        await foreach (MeshStreamChunk chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (OutgoingStreamChunk chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (PublishStreamChunk(chunk))
             {
@@ -405,11 +398,11 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         _ = Task.Run(() => DispatchAndAnswerAsync(context, requestedTimeout, stopping), CancellationToken.None);
     }
 
-    internal void RaiseEvent(string from, JsonElement payload)
+    internal void RaiseEvent(MeshEvent meshEvent)
     {
         try
         {
-            EventReceived?.Invoke(this, new MeshEventReceivedEventArgs(from, payload));
+            EventReceived?.Invoke(this, meshEvent);
         }
         catch (Exception ex)
         {
@@ -417,11 +410,11 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
     }
 
-    internal void RaiseStream(string from, JsonElement payload)
+    internal void RaiseStream(MeshStreamChunk chunk)
     {
         try
         {
-            StreamReceived?.Invoke(this, new MeshStreamReceivedEventArgs(from, payload));
+            StreamReceived?.Invoke(this, chunk);
         }
         catch (Exception ex)
         {

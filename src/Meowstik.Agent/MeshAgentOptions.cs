@@ -1,6 +1,6 @@
 using System.Net;
-using Meowstik.Agent.Reconnect;
-using Meowstik.Agent.Security;
+
+using Meowstik.Protocol;
 
 namespace Meowstik.Agent;
 

@@ -1,10 +1,5 @@
 using System.Diagnostics.Metrics;
-using Meowstik.Hub;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Routing;
-using Meowstik.Hub.State;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,7 +17,7 @@ public static class MeowstikHubServiceCollectionExtensions
     /// for hashed tokens, catch phrases and the audit trail (<see cref="SqliteAuditSink"/>), in-memory state
     /// (<see cref="InMemoryStateStore"/>) and a single-node backplane (<see cref="NullBackplane"/>). Register your own
     /// <see cref="IAuditSink"/>, <see cref="ITokenStore"/>, <see cref="IStateStore"/>, <see cref="IMeshBackplane"/> or
-    /// <see cref="TimeProvider"/> before calling this to replace a default. Map the endpoints with <c>app.MapMeowstikMesh()</c>.
+    /// <see cref="TimeProvider"/> before calling this to replace a default. Map the endpoints with <c>app.MapMeowstikHub()</c>.
     /// </summary>
     public static IServiceCollection AddMeowstikHub(this IServiceCollection services, Action<MeshHubOptions>? configure = null)
     {

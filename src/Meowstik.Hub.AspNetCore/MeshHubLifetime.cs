@@ -1,5 +1,4 @@
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,10 +1,7 @@
 using System.Diagnostics.Metrics;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Storage.Sqlite;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Hub;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The hub's embedded defaults on one SQLite file: hashed tokens, catch phrases and the batched audit writer.</summary>
 internal sealed class EmbeddedStores : IAsyncDisposable

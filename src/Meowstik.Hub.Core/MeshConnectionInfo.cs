@@ -1,4 +1,4 @@
-namespace Meowstik.Hub;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What the host knows about a connection before the first message: where it came from and which token it presented.</summary>
 /// <param name="RemoteAddress">The peer's address (for audit, logs and auth rate limiting); null when unknown.</param>

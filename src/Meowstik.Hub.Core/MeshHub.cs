@@ -1,21 +1,11 @@
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Connections.Transport;
-using Meowstik.Hub.Heartbeat;
-using Meowstik.Hub.Metrics;
-using Meowstik.Hub.Registry;
-using Meowstik.Hub.Routing;
-using Meowstik.Hub.State;
-using Meowstik.Hub.Streams;
 using Meowstik.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Meowstik.Hub;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The mesh hub: every device connects to it over a WebSocket, registers, and is routed to (commands, queries, responses,
@@ -31,7 +21,7 @@ namespace Meowstik.Hub;
 /// // for each accepted WebSocket:
 /// await hub.HandleConnectionAsync(socket, new MeshConnectionInfo(remoteAddress), cancellationToken);
 /// // from the application:
-/// MeshResponse answer = await hub.QueryAsync("desktop-001", "status");
+/// MeshReply answer = await hub.QueryAsync("desktop-001", "status");
 /// </code>
 /// </example>
 public sealed partial class MeshHub : IAsyncDisposable
@@ -276,20 +266,20 @@ public sealed partial class MeshHub : IAsyncDisposable
     /// <param name="timeout">How long to wait; <see cref="MeshHubOptions.DefaultRequestTimeout"/> when null.</param>
     /// <param name="cancellationToken">Stops waiting (the late response is then dropped).</param>
     /// <exception cref="MeshRequestException">Offline or unknown device, timeout, or an <c>error</c> answer.</exception>
-    public Task<MeshResponse> SendCommandAsync(string deviceId, string action, JsonElement? parameters = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+    public Task<MeshReply> SendCommandAsync(string deviceId, string action, JsonElement? parameters = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         RequestAsync(MessageType.Command, deviceId, action, ToUtf8(parameters), timeout, cancellationToken);
 
     /// <summary>Sends a <c>command</c> whose <c>params</c> is raw UTF-8 JSON (empty: omitted) and waits for its response.</summary>
-    public Task<MeshResponse> SendCommandAsync(string deviceId, string action, ReadOnlyMemory<byte> parametersUtf8Json, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+    public Task<MeshReply> SendCommandAsync(string deviceId, string action, ReadOnlyMemory<byte> parametersUtf8Json, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         RequestAsync(MessageType.Command, deviceId, action, parametersUtf8Json, timeout, cancellationToken);
 
     /// <summary>Sends a <c>query</c> to a device and waits for its response.</summary>
     /// <exception cref="MeshRequestException">Offline or unknown device, timeout, or an <c>error</c> answer.</exception>
-    public Task<MeshResponse> QueryAsync(string deviceId, string action, JsonElement? parameters = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+    public Task<MeshReply> QueryAsync(string deviceId, string action, JsonElement? parameters = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         RequestAsync(MessageType.Query, deviceId, action, ToUtf8(parameters), timeout, cancellationToken);
 
     /// <summary>Sends a <c>query</c> whose <c>params</c> is raw UTF-8 JSON (empty: omitted) and waits for its response.</summary>
-    public Task<MeshResponse> QueryAsync(string deviceId, string action, ReadOnlyMemory<byte> parametersUtf8Json, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+    public Task<MeshReply> QueryAsync(string deviceId, string action, ReadOnlyMemory<byte> parametersUtf8Json, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         RequestAsync(MessageType.Query, deviceId, action, parametersUtf8Json, timeout, cancellationToken);
 
     /// <summary>
@@ -433,14 +423,14 @@ public sealed partial class MeshHub : IAsyncDisposable
             DeviceId.Hub, 0, AuditOutcome.Dropped, reason));
     }
 
-    private async Task<MeshResponse> RequestAsync(MessageType type, string deviceId, string action, ReadOnlyMemory<byte> parameters, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async Task<MeshReply> RequestAsync(MessageType type, string deviceId, string action, ReadOnlyMemory<byte> parameters, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
         ArgumentException.ThrowIfNullOrEmpty(action);
         ThrowIfDisposed();
         TimeSpan wait = timeout ?? Options.DefaultRequestTimeout;
         if (wait <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "Must be positive.");
-        (PendingRequest pending, Task<MeshResponse> response) = Router.SendFromHost(type, deviceId, action, parameters.Span, wait);
+        (PendingRequest pending, Task<MeshReply> response) = Router.SendFromHost(type, deviceId, action, parameters.Span, wait);
         if (!cancellationToken.CanBeCanceled) return await response.ConfigureAwait(false);
         using CancellationTokenRegistration registration = cancellationToken.Register(() =>
         {
@@ -459,7 +449,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         {
             if (connection.Identity?.TokenId != e.TokenId) continue;
             Log.ClosingRevoked(Logger, connection.DeviceId, e.TokenId);
-            connection.SendError(default, Protocol.Payloads.MeshErrorCodes.Unauthorized, "The token was revoked.");
+            connection.SendError(default, MeshErrorCodes.Unauthorized, "The token was revoked.");
             Audit?.TryWrite(AuditRecord.ForAuth(Time.GetUtcNow(), "revoke_close", connection.DeviceId, e.TokenId, AuditOutcome.Denied, "token_revoked"));
             connection.Close(MeshCloseCodes.TokenRevoked, "token revoked", drain: true);
         }

@@ -1,7 +1,5 @@
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
 
-namespace Meowstik.Hub;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Settings of a <see cref="MeshHub"/>. Every property has a documented default that suits a single-node hub

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Which endpoint a connection arrived on (the design document's paths). Recorded for state, logs and audit.</summary>
 public enum MeshPathKind

@@ -510,7 +510,7 @@ public static partial class EnvelopeReader
     /// <summary>
     /// Where the fast scanner found the command/query members (<c>action</c>, <c>params</c>, <c>target</c>,
     /// <c>command</c>, <c>timeout_ms</c>) at the payload's top level, as [start, end) offsets into the message, so that
-    /// <see cref="Payloads.CommandPayload"/> can build its view without scanning the payload again. End 0: absent.
+    /// <see cref="CommandPayload"/> can build its view without scanning the payload again. End 0: absent.
     /// Only set when the whole message went through the fast scanner (<see cref="IsRecorded"/>).
     /// </summary>
     internal struct CommandMembers

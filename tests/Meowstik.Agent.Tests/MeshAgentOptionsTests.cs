@@ -1,5 +1,4 @@
-using Meowstik.Agent.Hosting;
-using Meowstik.Agent.Reconnect;
+using Meowstik.Agent;
 using Microsoft.Extensions.Configuration;
 
 namespace Meowstik.Agent.Tests;

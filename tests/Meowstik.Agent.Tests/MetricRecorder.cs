@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Meowstik.Agent.Diagnostics;
+using Meowstik.Agent;
 
 namespace Meowstik.Agent.Tests;
 

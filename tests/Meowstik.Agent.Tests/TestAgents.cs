@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
+using Meowstik.Agent;
 
 namespace Meowstik.Agent.Tests;
 

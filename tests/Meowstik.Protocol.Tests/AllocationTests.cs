@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Meowstik.Protocol.Framing;
-using Meowstik.Protocol.Payloads;
-using Meowstik.Protocol.Streams;
+using Meowstik.Protocol;
 using Meowstik.Protocol.Tests.Support;
 
 namespace Meowstik.Protocol.Tests;

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
-using Meowstik.Protocol.Payloads;
-using Meowstik.Protocol.Streams;
+using Meowstik.Protocol;
 using Meowstik.Protocol.Tests.Support;
 
 namespace Meowstik.Protocol.Tests;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol;
 using Meowstik.Protocol.Tests.Support;
 
 namespace Meowstik.Protocol.Tests;

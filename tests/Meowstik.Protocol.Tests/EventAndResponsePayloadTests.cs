@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol;
 
 namespace Meowstik.Protocol.Tests;
 

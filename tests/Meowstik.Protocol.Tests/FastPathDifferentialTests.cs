@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol;
 using Meowstik.Protocol.Tests.Support;
 
 namespace Meowstik.Protocol.Tests;
@@ -195,8 +195,8 @@ public class DeepNestingTests
         var thread = new Thread(() =>
         {
             ok = EnvelopeReader.TryRead(message, out MeshEnvelope env, out error, limits)
-                && Meowstik.Protocol.Payloads.EventPayload.TryRead(env.Payload, out var ev, out error)
-                && Meowstik.Protocol.Payloads.PayloadValidator.TryValidate(env, out error)
+                && Meowstik.Protocol.EventPayload.TryRead(env.Payload, out var ev, out error)
+                && Meowstik.Protocol.PayloadValidator.TryValidate(env, out error)
                 && env.Payload.TryGetProperty("d"u8, out Utf8JsonSlice d) && d.Length == 2 * Levels;
         }, maxStackSize: 256 * 1024);
         thread.Start();
@@ -213,12 +213,12 @@ public class DeepNestingTests
         const int Levels = 300; // deeper than any fixed reader limit
         string header = "{\"type\":\"stream\",\"payload\":{\"stream_type\":\"data\",\"meta\":" + new string('[', Levels) + new string(']', Levels) + "}}";
         var output = new System.Buffers.ArrayBufferWriter<byte>();
-        Meowstik.Protocol.Streams.BinaryStreamFrame.Write(output, System.Text.Encoding.UTF8.GetBytes(header), [1, 2, 3]);
+        Meowstik.Protocol.BinaryStreamFrame.Write(output, System.Text.Encoding.UTF8.GetBytes(header), [1, 2, 3]);
         var limits = new ProtocolLimits { MaxDepth = Levels + 10 };
         var json = new System.Buffers.ArrayBufferWriter<byte>();
-        Assert.True(Meowstik.Protocol.Streams.BinaryStreamConverter.TryConvertToJson(output.WrittenSpan, json, out ProtocolError error, limits), error.ToString());
+        Assert.True(Meowstik.Protocol.BinaryStreamConverter.TryConvertToJson(output.WrittenSpan, json, out ProtocolError error, limits), error.ToString());
         var back = new System.Buffers.ArrayBufferWriter<byte>();
-        Assert.True(Meowstik.Protocol.Streams.BinaryStreamConverter.TryConvertToBinary(json.WrittenSpan, back, out error, limits), error.ToString());
+        Assert.True(Meowstik.Protocol.BinaryStreamConverter.TryConvertToBinary(json.WrittenSpan, back, out error, limits), error.ToString());
         Assert.Equal(output.WrittenSpan.ToArray(), back.WrittenSpan.ToArray());
     }
 }

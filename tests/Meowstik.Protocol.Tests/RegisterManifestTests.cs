@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol;
 using Meowstik.Protocol.Tests.Support;
 
 namespace Meowstik.Protocol.Tests;
@@ -61,7 +61,7 @@ public class RegisterManifestTests
     [Fact]
     public void Write_emits_the_manifest_only_when_given()
     {
-        using var output = new Framing.PooledBufferWriter();
+        using var output = new PooledBufferWriter();
         using (var json = new Utf8JsonWriter(output))
         {
             RegisterPayload.Write(json, "vehicle"u8, default, ["car"], queries: ["status"], commands: ["unlock", "lock"]);

@@ -2,8 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Encodings.Web;
-using Meowstik.Protocol.Payloads;
-using Meowstik.Protocol.Streams;
+using Meowstik.Protocol;
 using Meowstik.Protocol.Tests.Support;
 
 namespace Meowstik.Protocol.Tests;

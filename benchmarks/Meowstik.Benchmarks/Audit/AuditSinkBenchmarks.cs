@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Microsoft.Data.Sqlite;
 
 namespace Meowstik.Benchmarks.Audit;

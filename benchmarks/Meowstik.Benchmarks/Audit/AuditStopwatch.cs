@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Microsoft.Data.Sqlite;
 
 namespace Meowstik.Benchmarks.Audit;

@@ -1,5 +1,5 @@
 using System.Text;
-using Meowstik.Hub.Audit;
+using Meowstik.Hub.Core;
 
 namespace Meowstik.Benchmarks.Audit;
 

@@ -2,8 +2,7 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -56,7 +55,7 @@ public sealed class LoopbackMesh : IAsyncDisposable
             o.EchoHeartbeats = false;
         });
         WebApplication app = builder.Build();
-        app.MapMeowstikMesh();
+        app.MapMeowstikHub();
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new LoopbackMesh(app, directory, new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/ws/mesh"));

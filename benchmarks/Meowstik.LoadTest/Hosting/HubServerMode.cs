@@ -1,6 +1,5 @@
 using System.Globalization;
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +11,7 @@ namespace Meowstik.LoadTest.Hosting;
 
 /// <summary>
 /// The child process that serves the hub: <c>--serve-hub --port N --db FILE [--issue PLAN --tokens OUT]</c>. Built exactly as
-/// a user builds a hub (CreateSlimBuilder, Kestrel on 127.0.0.1, AddMeowstikHub + MapMeowstikMesh, logging at Warning,
+/// a user builds a hub (CreateSlimBuilder, Kestrel on 127.0.0.1, AddMeowstikHub + MapMeowstikHub, logging at Warning,
 /// audit on) with the settings of a single-address test rig: the per-connection rate limit is raised out of the way,
 /// MaxConnections is raised above the idle scenario's 10,000, and so are the per-address budgets (every client is 127.0.0.1). It issues the device tokens the parent's clients need (PLAN: one line per device,
 /// <c>device-id[ grant,grant…]</c>; OUT: <c>device-id secret</c>), then prints <see cref="ReadyMarker"/>.
@@ -53,7 +52,7 @@ internal static class HubServerMode
         });
 
         WebApplication app = builder.Build();
-        app.MapMeowstikMesh();
+        app.MapMeowstikHub();
         app.MapGet(CountersPath, () => Results.Text(counters.Describe()));
         await app.StartAsync().ConfigureAwait(false);
 

@@ -1,5 +1,4 @@
 using Meowstik.Agent;
-using Meowstik.Agent.Reconnect;
 using Meowstik.LoadTest.Messages;
 using Meowstik.LoadTest.Systems;
 

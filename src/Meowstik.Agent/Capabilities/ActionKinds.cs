@@ -1,6 +1,6 @@
-using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol;
 
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
 /// <summary>The rule that a <c>query</c> message may run only a query action (issue #8: a query ran a command handler).</summary>
 internal static class ActionKinds

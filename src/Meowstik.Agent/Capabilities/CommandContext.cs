@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
 /// <summary>One <c>command</c> or <c>query</c> handed to a capability.</summary>
 public sealed class CommandContext

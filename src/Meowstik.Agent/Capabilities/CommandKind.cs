@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
 /// <summary>Whether a request asks the device to do something or to tell something.</summary>
 public enum CommandKind

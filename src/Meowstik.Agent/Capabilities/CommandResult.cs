@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// What a capability handler returns: a success with an optional JSON result (sent as a <c>response</c>),
@@ -26,7 +26,7 @@ public sealed class CommandResult
     /// <summary>The response's <c>result</c>; <see cref="MeshJson.None"/> when there is none.</summary>
     public MeshJson Result { get; }
 
-    /// <summary>The error code of a failure (see <see cref="Meowstik.Protocol.Payloads.MeshErrorCodes"/> or your own snake_case codes).</summary>
+    /// <summary>The error code of a failure (see <see cref="Meowstik.Protocol.MeshErrorCodes"/> or your own snake_case codes).</summary>
     public string? ErrorCode { get; }
 
     /// <summary>A human-readable, safe-to-share error message.</summary>

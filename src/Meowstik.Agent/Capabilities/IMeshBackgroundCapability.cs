@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// A capability that also produces data on its own (CAN frames, GPS fixes, camera frames): the agent runs

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// A capability: a name the agent advertises (e.g. <c>gps</c>, <c>speak</c>) and the actions it handles.

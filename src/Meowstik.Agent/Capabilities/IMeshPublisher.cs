@@ -1,4 +1,6 @@
-namespace Meowstik.Agent.Capabilities;
+using Meowstik.Protocol;
+
+namespace Meowstik.Agent;
 
 /// <summary>What a capability (or any code holding the agent) can send into the mesh.</summary>
 public interface IMeshPublisher
@@ -19,13 +21,13 @@ public interface IMeshPublisher
     /// <summary>Sends a stream chunk if online; otherwise it is dropped and counted (streams are live data).</summary>
     /// <param name="chunk">The chunk.</param>
     /// <returns>True when the chunk was queued for sending.</returns>
-    bool PublishStreamChunk(MeshStreamChunk chunk);
+    bool PublishStreamChunk(OutgoingStreamChunk chunk);
 
     /// <summary>Sends every chunk of a stream as it is produced; chunks produced while offline are dropped.</summary>
     /// <param name="chunks">The stream.</param>
     /// <param name="cancellationToken">Stops the enumeration.</param>
     /// <returns>The number of chunks queued for sending.</returns>
-    Task<long> PublishStreamAsync(IAsyncEnumerable<MeshStreamChunk> chunks, CancellationToken cancellationToken = default);
+    Task<long> PublishStreamAsync(IAsyncEnumerable<OutgoingStreamChunk> chunks, CancellationToken cancellationToken = default);
 
     /// <summary>Sends a <c>query</c> to another device and waits for its <c>response</c>.</summary>
     /// <param name="deviceId">The target device.</param>

@@ -1,6 +1,6 @@
-using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol;
 
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// The pleasant way to write a capability: give it a name and register one handler per action.

@@ -3,16 +3,10 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Diagnostics;
-using Meowstik.Agent.Outbox;
-using Meowstik.Agent.Security;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Framing;
-using Meowstik.Protocol.Payloads;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Agent.Connection;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// One connection of the agent: connect, register, then run the receive, send and heartbeat loops until any of
@@ -375,10 +369,10 @@ internal sealed class AgentSession
                 HandleError(envelope);
                 break;
             case MessageType.Event:
-                _agent.RaiseEvent(envelope.From.GetString() ?? DeviceId.Hub, ParseElement(envelope.Payload));
+                _agent.RaiseEvent(MeshEvent.FromPayload(envelope.From.GetString() ?? DeviceId.Hub, ParseElement(envelope.Payload), envelope.TimestampValue ?? _time.GetUtcNow()));
                 break;
             case MessageType.Stream:
-                _agent.RaiseStream(envelope.From.GetString() ?? DeviceId.Hub, ParseElement(envelope.Payload));
+                _agent.RaiseStream(MeshStreamChunk.FromPayload(envelope.From.GetString() ?? DeviceId.Hub, ParseElement(envelope.Payload), envelope.TimestampValue ?? _time.GetUtcNow()));
                 break;
             case MessageType.Heartbeat:
                 break;
@@ -449,9 +443,7 @@ internal sealed class AgentSession
         string? correlation = envelope.CorrelationId.GetString();
         JsonElement payload = ParseElement(envelope.Payload);
         string from = envelope.From.GetString() ?? DeviceId.Hub;
-        string? status = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("status", out JsonElement s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-        JsonElement result = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("result", out JsonElement r) ? r : default;
-        if (correlation is null || !_agent.Pending.TryComplete(correlation, new MeshReply(from, status, result, payload)))
+        if (correlation is null || !_agent.Pending.TryComplete(correlation, new MeshReply(from, envelope.Id.GetString(), correlation, payload, envelope.TimestampValue ?? _time.GetUtcNow())))
         {
             AgentLog.UnmatchedAnswer(_logger, "response", correlation ?? "(none)", from);
         }
@@ -592,7 +584,7 @@ internal sealed class AgentSession
 
     private async Task SendHeartbeatAsync(WebSocketMessageWriter writer, CancellationToken cancellationToken)
     {
-        Heartbeat.ProcessMetrics figures = _agent.Sampler.Sample();
+        ProcessMetrics figures = _agent.Sampler.Sample();
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -607,7 +599,7 @@ internal sealed class AgentSession
         _agent.Instruments.Sent("heartbeat");
     }
 
-    private void EncodeHeartbeat(WebSocketMessageWriter writer, Heartbeat.ProcessMetrics figures)
+    private void EncodeHeartbeat(WebSocketMessageWriter writer, ProcessMetrics figures)
     {
         var header = new EnvelopeHeader(MessageType.Heartbeat) { From = _agent.DeviceIdUtf8, To = DeviceId.HubUtf8 };
         Utf8JsonWriter json = writer.Envelope.BeginEnvelope(writer.Buffer, header);

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Connection;
+namespace Meowstik.Agent;
 
 /// <summary>How one connection attempt ended.</summary>
 /// <param name="WasOnline">Whether registration succeeded before the end.</param>

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Meowstik.Agent.Connection;
+namespace Meowstik.Agent;
 
 /// <summary>Best-effort recovery of the <c>id</c> of a message the codec rejected, so the error can be correlated.</summary>
 internal static class InboundIds

@@ -1,13 +1,12 @@
-using Meowstik.Agent.Capabilities;
 using Meowstik.Protocol;
 
-namespace Meowstik.Agent.Connection;
+namespace Meowstik.Agent;
 
 /// <summary>A message waiting in the outbox. The payload is built when the message is produced (so its content and
 /// timestamp reflect that moment); the send loop wraps it in an envelope.</summary>
 internal sealed class OutboundMessage
 {
-    private OutboundMessage(MessageType type, string id, string? to, string? correlationId, DateTimeOffset timestamp, MeshJson payload, MeshStreamChunk? chunk)
+    private OutboundMessage(MessageType type, string id, string? to, string? correlationId, DateTimeOffset timestamp, MeshJson payload, OutgoingStreamChunk? chunk)
     {
         Type = type;
         Id = id;
@@ -32,7 +31,7 @@ internal sealed class OutboundMessage
     public MeshJson Payload { get; }
 
     /// <summary>The stream chunk, encoded by the send loop so its bytes are base64-written once, straight into the frame.</summary>
-    public MeshStreamChunk? Chunk { get; }
+    public OutgoingStreamChunk? Chunk { get; }
 
     public static OutboundMessage Create(MessageType type, TimeProvider time, string? to, string? correlationId, MeshJson payload) =>
         new(type, MessageId.NewId(time), to, correlationId, time.GetUtcNow(), payload, null);
@@ -40,6 +39,6 @@ internal sealed class OutboundMessage
     public static OutboundMessage Create(MessageType type, string id, TimeProvider time, string? to, MeshJson payload) =>
         new(type, id, to, null, time.GetUtcNow(), payload, null);
 
-    public static OutboundMessage ForChunk(MeshStreamChunk chunk, TimeProvider time) =>
+    public static OutboundMessage ForChunk(OutgoingStreamChunk chunk, TimeProvider time) =>
         new(MessageType.Stream, MessageId.NewId(time), chunk.To, null, time.GetUtcNow(), MeshJson.None, chunk);
 }

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 
-namespace Meowstik.Agent.Connection;
+namespace Meowstik.Agent;
 
 /// <summary>Builds the payload objects of the messages the agent produces (the shapes of the design document).</summary>
 internal static class OutboundPayloads
@@ -28,7 +26,7 @@ internal static class OutboundPayloads
         CommandPayload.Write(w, Utf8(action), parameters.Utf8.Span, timeoutMs));
 
     /// <summary>Writes a stream chunk payload; the data is base64-encoded straight into the frame.</summary>
-    public static void WriteStreamChunk(Utf8JsonWriter w, MeshStreamChunk chunk)
+    public static void WriteStreamChunk(Utf8JsonWriter w, OutgoingStreamChunk chunk)
     {
         var metadata = new StreamChunkMetadata(Utf8(chunk.StreamType))
         {

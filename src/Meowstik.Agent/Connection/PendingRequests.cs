@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using Meowstik.Agent.Capabilities;
 
-namespace Meowstik.Agent.Connection;
+using Meowstik.Protocol;
+
+namespace Meowstik.Agent;
 
 /// <summary>The correlation table of requests this agent sent: message id → the caller waiting for the answer.</summary>
 internal sealed class PendingRequests

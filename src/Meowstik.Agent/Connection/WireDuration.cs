@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Connection;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// Turns a millisecond count from the wire into a <see cref="TimeSpan"/> that can never throw: a peer controls the number,

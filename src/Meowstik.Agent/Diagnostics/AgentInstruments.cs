@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Meowstik.Agent.Diagnostics;
+namespace Meowstik.Agent;
 
 /// <summary>One agent's instruments. Each agent gets its own meter (tagged with its device id), so many agents
 /// in one process report separately and a disposed agent stops reporting.</summary>

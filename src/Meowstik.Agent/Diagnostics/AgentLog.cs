@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Agent.Diagnostics;
+namespace Meowstik.Agent;
 
 /// <summary>The agent's log lines (source-generated: no boxing, no reflection).</summary>
 internal static partial class AgentLog

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Diagnostics;
+namespace Meowstik.Agent;
 
 /// <summary>The names of the agent's <see cref="System.Diagnostics.Metrics"/> meter and instruments.
 /// Every instrument carries the tag <c>device_id</c>.</summary>

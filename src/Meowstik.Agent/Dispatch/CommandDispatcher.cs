@@ -1,9 +1,7 @@
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Diagnostics;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Protocol;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Agent.Dispatch;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// Routes a command/query to the capability owning its action, with bounded concurrency and a per-call deadline.

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Heartbeat;
+namespace Meowstik.Agent;
 
 /// <summary>Raw process counters read at one instant; the sampler turns two of them into rates.</summary>
 /// <param name="TotalProcessorTime">CPU time the process has used since it started (all threads, user + kernel).</param>

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Heartbeat;
+namespace Meowstik.Agent;
 
 /// <summary>The figures one heartbeat carries.</summary>
 /// <param name="UptimeSeconds">Seconds since the agent's process started.</param>

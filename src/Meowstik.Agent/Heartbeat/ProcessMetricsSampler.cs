@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Meowstik.Agent.Heartbeat;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// Samples the figures a heartbeat reports: uptime, working set and CPU use over the interval since the

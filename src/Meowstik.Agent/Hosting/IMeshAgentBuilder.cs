@@ -1,10 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
-using Meowstik.Agent.Capabilities;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Meowstik.Agent.Hosting;
+namespace Meowstik.Agent;
 
-/// <summary>Adds capabilities to the agent registered by <c>AddMeshAgent</c>.</summary>
+/// <summary>Adds capabilities to the agent registered by <c>AddMeowstikAgent</c>.</summary>
 public interface IMeshAgentBuilder
 {
     /// <summary>The service collection.</summary>

@@ -1,9 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
-using Meowstik.Agent.Capabilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Meowstik.Agent.Hosting;
+namespace Meowstik.Agent;
 
 internal sealed class MeshAgentBuilder : IMeshAgentBuilder
 {

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Net;
-using Meowstik.Agent.Reconnect;
 using Microsoft.Extensions.Configuration;
 
-namespace Meowstik.Agent.Hosting;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// Binds <see cref="MeshAgentOptions"/> from configuration without reflection (trimming/NativeAOT-safe).

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace Meowstik.Agent.Hosting;
+namespace Meowstik.Agent;
 
 /// <summary>Runs the registered <see cref="MeshAgent"/> for the host's lifetime; stopping the host closes the connection gracefully.</summary>
 public sealed class MeshAgentHostedService : BackgroundService

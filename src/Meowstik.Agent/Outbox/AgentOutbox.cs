@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Outbox;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// The agent's bounded outbox. Responses, events and requests (the reliable lane) keep their order, are queued

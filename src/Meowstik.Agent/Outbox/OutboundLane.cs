@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Outbox;
+namespace Meowstik.Agent;
 
 /// <summary>Which lane of the outbox a message travels in.</summary>
 internal enum OutboundLane

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Outbox;
+namespace Meowstik.Agent;
 
 /// <summary>Why the agent dropped an outgoing message instead of delivering it. Each drop is counted
 /// (<c>meowstik.agent.outbox.dropped</c>, tag <c>reason</c>) and logged.</summary>

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Outbox;
+namespace Meowstik.Agent;
 
 /// <summary>The snake_case names of <see cref="OutboxDropReason"/> used in metrics tags and log lines.</summary>
 public static class OutboxDropReasons

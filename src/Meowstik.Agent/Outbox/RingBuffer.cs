@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Outbox;
+namespace Meowstik.Agent;
 
 /// <summary>A fixed-capacity double-ended queue over one array (no allocation per item). Not thread-safe.</summary>
 internal sealed class RingBuffer<T>

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Reconnect;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// Exponential backoff with full jitter: attempt <c>n</c> waits a uniformly random time in

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Reconnect;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// Decides how long the agent waits before reconnecting. The seam for custom strategies;

@@ -1,4 +1,4 @@
-namespace Meowstik.Agent.Reconnect;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// Counts reconnect attempts for one agent and asks the policy for each delay. A connection that stayed

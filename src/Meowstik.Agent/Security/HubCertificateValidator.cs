@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Meowstik.Agent.Security;
+namespace Meowstik.Agent;
 
 /// <summary>Validates the hub's certificate against a private CA and/or public-key pins.</summary>
 internal sealed class HubCertificateValidator

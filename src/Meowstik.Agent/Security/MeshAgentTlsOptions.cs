@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Meowstik.Agent.Security;
+namespace Meowstik.Agent;
 
 /// <summary>
 /// TLS settings for <c>wss://</c> hubs. With nothing set the platform's normal certificate validation applies.

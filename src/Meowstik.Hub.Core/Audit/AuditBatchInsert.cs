@@ -1,8 +1,7 @@
-using Meowstik.Hub.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The audit writer's own connection and its one INSERT, prepared once (persistent) and reused for every row of every

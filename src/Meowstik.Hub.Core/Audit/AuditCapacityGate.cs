@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Queue depth accounting and backpressure for <see cref="SqliteAuditSink"/>'s two lanes (messages, security). The gate

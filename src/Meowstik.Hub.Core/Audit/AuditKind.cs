@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What an audit row describes.</summary>
 public enum AuditKind

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Settings for <see cref="SqliteAuditSink"/>. Every default is listed below.</summary>
 public sealed class AuditOptions

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>How it ended.</summary>
 public enum AuditOutcome

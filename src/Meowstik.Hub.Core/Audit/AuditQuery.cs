@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Filter for <see cref="IAuditSink.QueryAsync"/>. Every filter is optional; results are ordered by time.</summary>
 public sealed record AuditQuery

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// One audit row: a message's metadata or an auth decision. Never the payload. A value type so that posting it

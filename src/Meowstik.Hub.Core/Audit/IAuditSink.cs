@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The event logger: where audit records go. <see cref="TryWrite(in AuditRecord)"/> is called on the routing path and

@@ -2,12 +2,11 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Unicode;
 using System.Threading.Channels;
-using Meowstik.Hub.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Meowstik.Hub.Audit;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The embedded <see cref="IAuditSink"/>: the <c>audit</c> table of a <see cref="SqliteMeshStore"/> file, written in batches
@@ -33,7 +32,7 @@ namespace Meowstik.Hub.Audit;
 public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
 {
     /// <summary>The name of the meter carrying <c>audit.written</c> and <c>audit.dropped</c>.</summary>
-    public const string MeterName = "Meowstik.Hub.Audit";
+    public const string MeterName = "Meowstik.Hub.Core";
 
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
@@ -64,7 +63,7 @@ public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
     /// <param name="options">Queue, batch and retention settings; defaults when null.</param>
     /// <param name="timeProvider">The clock for the flush interval and retention; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">Logger; silent when null.</param>
-    /// <param name="meterFactory">Creates the <c>Meowstik.Hub.Audit</c> meter; a standalone meter when null.</param>
+    /// <param name="meterFactory">Creates the <c>Meowstik.Hub.Core</c> meter; a standalone meter when null.</param>
     public SqliteAuditSink(
         SqliteMeshStore store,
         AuditOptions? options = null,

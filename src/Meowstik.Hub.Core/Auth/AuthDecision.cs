@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The answer to "may this identity do this?": allowed, or denied with a typed reason. A value type; no allocation.</summary>
 public readonly record struct AuthDecision

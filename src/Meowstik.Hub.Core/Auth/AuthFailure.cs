@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Why <see cref="AuthManager.AuthenticateAsync(string?, string?, CancellationToken)"/> rejected a token.</summary>
 public enum AuthFailure

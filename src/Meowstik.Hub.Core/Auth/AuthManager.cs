@@ -4,11 +4,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
-using Meowstik.Hub.Audit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The hub's front door for tokens and the policy on the routing path.
@@ -68,7 +67,7 @@ public sealed partial class AuthManager : IDisposable
     /// <param name="audit">Receives a record for every authentication, issue and revocation; none when null.</param>
     /// <param name="timeProvider">The clock for expiry; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">Logger; silent when null.</param>
-    /// <param name="meterFactory">Creates the <c>Meowstik.Hub.Auth</c> meter; a standalone meter when null.</param>
+    /// <param name="meterFactory">Creates the <c>Meowstik.Hub.Core</c> meter; a standalone meter when null.</param>
     public AuthManager(
         ITokenStore store,
         AuthOptions? options = null,
@@ -93,7 +92,7 @@ public sealed partial class AuthManager : IDisposable
     }
 
     /// <summary>The name of the meter carrying <c>auth.failures</c>, <c>auth.successes</c> and <c>auth.catch_phrase.failures</c>.</summary>
-    public const string MeterName = "Meowstik.Hub.Auth";
+    public const string MeterName = "Meowstik.Hub.Core";
 
     /// <summary>
     /// Raised after a token is revoked (by id, by device, or because its family member was removed). The connection layer

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Settings for <see cref="AuthManager"/> and <see cref="CatchPhraseRegistry"/>. Every default is listed below.</summary>
 public sealed class AuthOptions

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Stable, allocation-free snake_case codes for every auth reason enum: the same names appear in protocol errors,

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The outcome of authenticating a presented token: an identity, or a typed failure.</summary>
 public readonly record struct AuthResult

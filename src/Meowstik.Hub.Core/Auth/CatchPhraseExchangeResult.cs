@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The outcome of <see cref="CatchPhraseRegistry.ExchangeAsync"/>: a short-lived family token, or a typed failure.</summary>
 public sealed class CatchPhraseExchangeResult

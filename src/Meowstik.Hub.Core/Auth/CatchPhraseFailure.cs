@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Why a catch-phrase exchange failed.</summary>
 public enum CatchPhraseFailure

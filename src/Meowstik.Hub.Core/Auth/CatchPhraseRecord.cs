@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>A family member's catch phrase as persisted: only a PBKDF2-HMAC-SHA256 hash with its salt and iteration count.</summary>
 public sealed class CatchPhraseRecord

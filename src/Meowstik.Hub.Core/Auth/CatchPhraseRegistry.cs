@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using Meowstik.Hub.Audit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Family access by catch phrase. The host registers one phrase per family member; only a PBKDF2-HMAC-SHA256 hash

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Why <see cref="AuthManager.Authorize(MeshIdentity, MeshAction, ReadOnlySpan{char})"/> said no.

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Validation shared by tokens and catch phrases, so that stored lists can be joined with a control character.</summary>
 internal static class DeviceIdRules

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Budgets failed attempts per source and in total, each in a fixed window that opens at the first attempt counted in it.

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Persistence for hashed catch phrases (one per family member). The embedded default is <see cref="SqliteCatchPhraseStore"/>.</summary>
 public interface ICatchPhraseStore

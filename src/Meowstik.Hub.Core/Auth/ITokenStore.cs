@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Persistence for hashed tokens. The embedded default is <see cref="SqliteTokenStore"/>. Implementations never see a

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// A freshly issued token. <see cref="Secret"/> is the only copy of the plaintext: the hub keeps just its SHA-256 hash,

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// What a message asks the hub to do, as seen by authorization. The connection layer maps each protocol

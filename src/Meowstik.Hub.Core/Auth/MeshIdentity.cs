@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Who is on the other end of a connection, as proven by a token. Immutable except for the revocation flag,

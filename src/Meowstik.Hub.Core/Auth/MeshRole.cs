@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The role a token grants. Ordered from least to most privileged.</summary>
 public enum MeshRole

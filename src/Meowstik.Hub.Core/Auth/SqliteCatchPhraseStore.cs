@@ -1,7 +1,6 @@
-using Meowstik.Hub.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The embedded <see cref="ICatchPhraseStore"/>: the <c>catch_phrases</c> table of a <see cref="SqliteMeshStore"/> file.</summary>
 public sealed class SqliteCatchPhraseStore : ICatchPhraseStore

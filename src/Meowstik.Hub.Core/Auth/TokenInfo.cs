@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>A stored token as listed to an administrator: everything except the secret and its hash.</summary>
 public sealed record TokenInfo

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What to put into a new token. Validated by <see cref="AuthManager.IssueTokenAsync"/>.</summary>
 public sealed class TokenIssueRequest

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What an <see cref="ITokenStore"/> persists for one token: the listing data plus the SHA-256 hash of the secret.</summary>
 public sealed class TokenRecord

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Auth;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Raised by <see cref="AuthManager.TokenRevoked"/> after a token is revoked, so the connection layer can close

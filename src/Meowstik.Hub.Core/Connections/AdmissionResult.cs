@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Whether <see cref="ConnectionAdmission"/> let a new connection in, and if not, which limit refused it.</summary>
 internal enum AdmissionResult

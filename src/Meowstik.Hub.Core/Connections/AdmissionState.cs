@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What a connection holds in <see cref="ConnectionAdmission"/>'s counts.</summary>
 internal enum AdmissionState

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Collects, while one received message is routed, the recipients whose outbound queues went above their high-water mark, so

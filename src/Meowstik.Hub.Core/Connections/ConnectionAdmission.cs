@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Who may hold a connection: at most <see cref="MeshHubOptions.MaxConnectionsPerAddress"/> open connections per remote

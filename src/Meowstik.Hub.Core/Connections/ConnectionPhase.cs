@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The registration state machine of a connection.</summary>
 internal enum ConnectionPhase

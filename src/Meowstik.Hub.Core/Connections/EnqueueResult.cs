@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What happened to a message offered to a connection's <see cref="OutboundQueue"/>.</summary>
 internal enum EnqueueResult

@@ -1,16 +1,10 @@
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Connections.Transport;
-using Meowstik.Hub.Heartbeat;
-using Meowstik.Hub.Metrics;
-using Meowstik.Hub.Routing;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Framing;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// One WebSocket session: a receive loop (whole messages via <see cref="WebSocketMessageReader"/>, decoded and routed inline),
@@ -116,10 +110,10 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public byte[] DeviceIdUtf8 { get; private set; } = [];
 
     /// <summary>The newest-wins slot for video sent straight to this connection (not through a subscription).</summary>
-    public Streams.VideoSlot DirectVideoSlot { get; } = new();
+    public VideoSlot DirectVideoSlot { get; } = new();
 
     /// <summary>What the device announced at registration.</summary>
-    public State.DeviceRegistration? Registration { get; set; }
+    public DeviceRegistration? Registration { get; set; }
 
     /// <summary>The device announced the <c>binary_streams</c> feature: stream chunks go to it as binary frames.</summary>
     public bool SupportsBinaryStreams { get; private set; }
@@ -219,7 +213,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public EnqueueResult SendStream(OutboundMessage message) => _outbound.TryEnqueueStream(message);
 
     /// <summary>Offers a video frame to a newest-wins slot.</summary>
-    public EnqueueResult SendVideo(Streams.VideoSlot slot, OutboundMessage frame) => _outbound.TryEnqueueVideo(slot, frame);
+    public EnqueueResult SendVideo(VideoSlot slot, OutboundMessage frame) => _outbound.TryEnqueueVideo(slot, frame);
 
     /// <summary>Takes the next queued message without a send loop (allocation tests and benchmarks drive the router directly).</summary>
     internal bool TryDequeueOutbound(out OutboundMessage message) => _outbound.TryDequeue(out message);
@@ -290,8 +284,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 {
                     // The token expired mid-session: the session ends with it, whether or not the device is still talking.
                     Log.TokenExpired(_hub.Logger, Number, DeviceId);
-                    _hub.Audit?.TryWrite(Audit.AuditRecord.ForAuth(_hub.Time.GetUtcNow(), "expire_close", DeviceId, identity.TokenId, Audit.AuditOutcome.Denied, "token_expired"));
-                    SendError(default, Protocol.Payloads.MeshErrorCodes.Unauthorized, "The token expired.");
+                    _hub.Audit?.TryWrite(AuditRecord.ForAuth(_hub.Time.GetUtcNow(), "expire_close", DeviceId, identity.TokenId, AuditOutcome.Denied, "token_expired"));
+                    SendError(default, MeshErrorCodes.Unauthorized, "The token expired.");
                     Close(MeshCloseCodes.AuthFailed, "token expired", drain: true);
                     return;
                 }
@@ -348,7 +342,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             if (!_rate.TryTake())
             {
                 _hub.Metrics.Dropped(DropReason.RateLimited);
-                SendError(default, Protocol.Payloads.MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
+                SendError(default, MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
                 RecordViolation(MeshCloseCodes.PolicyViolation, "rate limited");
                 continue;
             }

@@ -1,6 +1,5 @@
-using Meowstik.Hub.Streams;
 
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>One entry of an <see cref="OutboundQueue"/>: a message (control or stream), or a wake-up for a video slot.</summary>
 internal readonly record struct OutboundItem(OutboundMessage? Message, VideoSlot? Slot, bool IsStream);

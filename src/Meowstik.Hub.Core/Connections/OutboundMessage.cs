@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// One encoded message on its way out: a pooled buffer with a reference count, so a broadcast is encoded once and

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
-using Meowstik.Hub.Streams;
 
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// A connection's outbound queue, drained by its own send loop so that routing never waits for a socket.

@@ -1,7 +1,6 @@
-using Meowstik.Hub.Audit;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Logs and audits refused connections without letting a flood flood the log: the first refusal of a window is written

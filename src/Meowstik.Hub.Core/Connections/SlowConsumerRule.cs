@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Which rule closed a connection as a slow consumer (the <c>rule</c> tag of <c>meowstik.hub.slow_consumers</c>).</summary>
 internal enum SlowConsumerRule

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Stable snake_case names of <see cref="SlowConsumerRule"/> values (metric tags, audit reasons, close reasons).</summary>
 internal static class SlowConsumerRules

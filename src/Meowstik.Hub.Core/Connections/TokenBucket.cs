@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>A per-connection rate limit: <c>burst</c> tokens, refilled at <c>ratePerSecond</c>. Used by one receive loop only.</summary>
 internal sealed class TokenBucket

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Connections;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Counts protocol violations in a fixed window; says when a connection has exceeded its allowance.</summary>
 internal sealed class ViolationCounter

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Hub.Heartbeat;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// One timer for every deadline in the hub (registration, heartbeat, request timeouts): a hashed timer wheel of

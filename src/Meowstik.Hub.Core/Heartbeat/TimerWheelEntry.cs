@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Heartbeat;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Something with a deadline on the <see cref="TimerWheel"/>: an intrusive list node, so scheduling and cancelling

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Metrics;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Why a message was not delivered or a connection was refused. The same snake_case names (see <see cref="DropReasons"/>)

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Metrics;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Stable snake_case names of <see cref="DropReason"/> values.</summary>
 public static class DropReasons

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Meowstik.Hub.Metrics;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The hub's instruments on the <c>Meowstik.Hub</c> meter: connected devices and connections (gauges), messages received and

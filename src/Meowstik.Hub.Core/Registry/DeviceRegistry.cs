@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Meowstik.Hub.Connections;
 using Meowstik.Protocol;
 
-namespace Meowstik.Hub.Registry;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The connected devices of this hub node, by device id. Lookups take the id as UTF-8 straight from the envelope and do not

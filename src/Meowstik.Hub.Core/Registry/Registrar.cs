@@ -1,17 +1,10 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Metrics;
-using Meowstik.Hub.Routing;
-using Meowstik.Hub.State;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Hub.Registry;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The registration state machine's decisions: authenticate the token (transport or <c>auth_token</c>), decide the device id

@@ -1,8 +1,7 @@
 using System.Buffers;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 
-namespace Meowstik.Hub.Registry;
+namespace Meowstik.Hub.Core;
 
 /// <summary>A decoded <c>register</c> message, copied out of the receive buffer so registration can await authentication.</summary>
 internal sealed class RegistrationRequest

@@ -1,8 +1,6 @@
 using System.Runtime.InteropServices;
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Heartbeat;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Pending commands and queries by request id (the <c>correlation_id</c> their response will carry). Lookup takes the UTF-8 id

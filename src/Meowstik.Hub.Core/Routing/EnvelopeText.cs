@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Meowstik.Protocol;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Small allocation-free helpers to read header values and top-level payload strings into caller buffers.</summary>
 internal static class EnvelopeText

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Meowstik.Hub.Metrics;
 using Meowstik.Protocol;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Fans events out to in-process subscribers (<see cref="MeshHub.SubscribeEvents"/>). Costs nothing when nobody subscribed;

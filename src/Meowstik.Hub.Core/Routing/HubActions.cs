@@ -1,13 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Metrics;
-using Meowstik.Hub.State;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Requests addressed to the hub itself (<c>to: hub</c>, <c>command</c> or <c>query</c>), answered with a <c>response</c>
@@ -76,14 +71,14 @@ internal sealed class HubActions
             bool changed;
             if (subscribe)
             {
-                Streams.SubscribeResult result = _hub.Streams.Subscribe(sender, deviceId!, streamType);
-                if (result == Streams.SubscribeResult.LimitReached)
+                SubscribeResult result = _hub.Streams.Subscribe(sender, deviceId!, streamType);
+                if (result == SubscribeResult.LimitReached)
                 {
                     _hub.Router.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.Overloaded, MeshErrorCodes.Overloaded,
                         $"This connection holds {_hub.Options.MaxStreamSubscriptionsPerConnection} stream subscriptions; unsubscribe from one first.");
                     return;
                 }
-                changed = result == Streams.SubscribeResult.Added;
+                changed = result == SubscribeResult.Added;
             }
             else
             {

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Meowstik.Hub.Connections;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Encodes the hub's own messages (errors, replies, hub events) into pooled <see cref="OutboundMessage"/>s. One

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The scale-out seam: when a message's target is not connected to this node, the router hands the message to the backplane

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The local end of a <see cref="IMeshBackplane"/>: delivers a message another node routed to a device connected here.</summary>
 public interface IMeshBackplaneDelivery

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Turns a <see cref="JsonElement"/> into UTF-8 JSON without reflection (AOT-safe).</summary>
 internal static class JsonBytes

@@ -3,15 +3,10 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Metrics;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Routes every message of a registered connection: validates <c>from</c> (never trusted), authorizes, resolves <c>to</c>
@@ -153,7 +148,7 @@ internal sealed partial class MessageRouter
     }
 
     /// <summary>Sends a command/query from the host (the hub itself is the requester).</summary>
-    public (PendingRequest Pending, Task<MeshResponse> Response) SendFromHost(MessageType type, string deviceId, string action, ReadOnlySpan<byte> parameters, TimeSpan timeout)
+    public (PendingRequest Pending, Task<MeshReply> Response) SendFromHost(MessageType type, string deviceId, string action, ReadOnlySpan<byte> parameters, TimeSpan timeout)
     {
         if (!_hub.Registry.TryGet(deviceId, out MeshConnection target) || target.IsClosing)
         {
@@ -165,7 +160,7 @@ internal sealed partial class MessageRouter
         var pending = new PendingRequest(_hub.Correlation, pooled: false)
         {
             Type = type,
-            HostWaiter = new TaskCompletionSource<MeshResponse>(TaskCreationOptions.RunContinuationsAsynchronously),
+            HostWaiter = new TaskCompletionSource<MeshReply>(TaskCreationOptions.RunContinuationsAsynchronously),
             Target = target,
             TargetDeviceId = target.DeviceId,
             Action = _hub.Names.Intern(action),
@@ -592,7 +587,7 @@ internal sealed partial class MessageRouter
     }
 
     private static void CompleteHostRequest(
-        TaskCompletionSource<MeshResponse> waiter, MeshConnection sender, in MeshEnvelope envelope,
+        TaskCompletionSource<MeshReply> waiter, MeshConnection sender, in MeshEnvelope envelope,
         ReadOnlySpan<byte> id, ReadOnlySpan<byte> correlationId, DateTimeOffset now)
     {
         if (envelope.Type == MessageType.Error)
@@ -606,7 +601,7 @@ internal sealed partial class MessageRouter
             waiter.TrySetException(new MeshRequestException(code, message, sender.DeviceId));
             return;
         }
-        waiter.TrySetResult(new MeshResponse(
+        waiter.TrySetResult(new MeshReply(
             sender.DeviceId,
             id.IsEmpty ? null : Encoding.UTF8.GetString(id),
             Encoding.UTF8.GetString(correlationId),

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Interns the few distinct action and event names a mesh uses, so looking one up from UTF-8 does not allocate a string per

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>The single-node default: no other nodes, so nothing is ever remote and presence stays local.</summary>
 public sealed class NullBackplane : IMeshBackplane

@@ -1,8 +1,6 @@
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Heartbeat;
 using Meowstik.Protocol;
 
-namespace Meowstik.Hub.Routing;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// A command or query waiting for its response: who asked (a connection or the host), whom it was sent to, and its deadline
@@ -35,7 +33,7 @@ internal sealed class PendingRequest : TimerWheelEntry
     public MeshConnection? Requester { get; set; }
 
     /// <summary>Completed with the response when the host asked.</summary>
-    public TaskCompletionSource<MeshResponse>? HostWaiter { get; set; }
+    public TaskCompletionSource<MeshReply>? HostWaiter { get; set; }
 
     /// <summary>The connection the request went to (only it may answer); null for a broadcast.</summary>
     public MeshConnection? Target { get; set; }

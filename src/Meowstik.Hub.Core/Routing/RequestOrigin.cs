@@ -1,10 +1,11 @@
-using Meowstik.Hub.Connections;
 
-namespace Meowstik.Hub.Routing;
+using Meowstik.Protocol;
+
+namespace Meowstik.Hub.Core;
 
 /// <summary>Where a response goes, copied out of a <see cref="PendingRequest"/> while the correlation table's lock is held.</summary>
 internal readonly record struct RequestOrigin(
     MeshConnection? Requester,
-    TaskCompletionSource<MeshResponse>? HostWaiter,
+    TaskCompletionSource<MeshReply>? HostWaiter,
     string? Action,
     long StartTimestamp);

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.State;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What a device announced when it registered.</summary>
 /// <param name="DeviceId">The device id (from its token, or chosen by a creator/family client).</param>

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.State;
+namespace Meowstik.Hub.Core;
 
 /// <summary>A snapshot of what the hub knows about one device.</summary>
 public sealed record DeviceState

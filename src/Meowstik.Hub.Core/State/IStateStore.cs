@@ -1,6 +1,6 @@
 using Meowstik.Protocol;
 
-namespace Meowstik.Hub.State;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Last-known values per device: registration, online/offline since when, last heartbeat, last response per action and

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Meowstik.Protocol;
 
-namespace Meowstik.Hub.State;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The embedded <see cref="IStateStore"/>: everything in memory, lost on restart. Writes reuse each value's buffer, so steady

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Hub.State;
+namespace Meowstik.Hub.Core;
 
 /// <summary>A last-known value: the JSON payload a device sent and when the hub received it.</summary>
 /// <param name="At">When the hub received it.</param>

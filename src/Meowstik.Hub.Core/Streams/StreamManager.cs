@@ -4,16 +4,10 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Metrics;
-using Meowstik.Hub.Routing;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
-using Meowstik.Protocol.Streams;
 using Microsoft.Extensions.Logging;
 
-namespace Meowstik.Hub.Streams;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Fans <c>stream</c> messages out to their subscribers (devices via the <c>subscribe_stream</c> hub action, and in-process host
@@ -202,7 +196,7 @@ internal sealed partial class StreamManager
                     }
                     else if (subscription.Host is { } host)
                     {
-                        hostChunk ??= ToChunk(sender.DeviceId, envelope, frame, isBinary, streamType, index);
+                        hostChunk ??= ToChunk(sender.DeviceId, envelope, frame, isBinary);
                         if (host.TryPublish(hostChunk)) delivered++;
                     }
                 }
@@ -314,36 +308,17 @@ internal sealed partial class StreamManager
         return false;
     }
 
-    private static MeshStreamChunk ToChunk(string from, in MeshEnvelope envelope, in BinaryStreamFrame frame, bool isBinary, ReadOnlySpan<byte> streamType, long index)
+    private static MeshStreamChunk ToChunk(string from, in MeshEnvelope envelope, in BinaryStreamFrame frame, bool isBinary)
     {
-        byte[] data = [];
+        byte[]? binary = null;
         if (isBinary)
         {
-            data = new byte[frame.DataLength];
-            frame.TryCopyDataTo(data, out _);
+            binary = new byte[frame.DataLength];
+            frame.TryCopyDataTo(binary, out _);
         }
-        string? codec = null;
-        var metadata = new ArrayBufferWriter<byte>(256);
         Utf8JsonReader reader = envelope.Payload.CreateReader();
-        using (JsonDocument document = JsonDocument.ParseValue(ref reader))
-        using (var writer = new Utf8JsonWriter(metadata))
-        {
-            writer.WriteStartObject();
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
-            {
-                if (property.NameEquals("data"u8))
-                {
-                    if (!isBinary && property.Value.ValueKind == JsonValueKind.String && property.Value.TryGetBytesFromBase64(out byte[]? bytes)) data = bytes;
-                    continue;
-                }
-                if (property.NameEquals("codec"u8) && property.Value.ValueKind == JsonValueKind.String) codec = property.Value.GetString();
-                property.WriteTo(writer);
-            }
-            writer.WriteEndObject();
-        }
-        using JsonDocument meta = JsonDocument.Parse(metadata.WrittenMemory);
-        return new MeshStreamChunk(from, Encoding.UTF8.GetString(streamType), index, codec, data, meta.RootElement.Clone(),
-            envelope.TimestampValue ?? DateTimeOffset.UtcNow);
+        using JsonDocument document = JsonDocument.ParseValue(ref reader);
+        return MeshStreamChunk.FromPayload(from, document.RootElement, envelope.TimestampValue ?? DateTimeOffset.UtcNow, binary);
     }
 
     private void RemoveHost(string deviceId, MeshSubscription<MeshStreamChunk> subscription)

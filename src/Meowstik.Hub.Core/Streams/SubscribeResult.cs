@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Streams;
+namespace Meowstik.Hub.Core;
 
 /// <summary>What <c>subscribe_stream</c> did.</summary>
 internal enum SubscribeResult

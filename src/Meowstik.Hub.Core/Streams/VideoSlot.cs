@@ -1,6 +1,5 @@
-using Meowstik.Hub.Connections;
 
-namespace Meowstik.Hub.Streams;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The newest-wins lane of one video subscription: holds at most one frame not yet sent. A new frame replaces an unsent one

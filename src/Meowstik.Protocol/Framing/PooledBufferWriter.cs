@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Meowstik.Protocol.Framing;
+namespace Meowstik.Protocol;
 
 /// <summary>A growable <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}"/>; reuse it with <see cref="Clear"/>.</summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable

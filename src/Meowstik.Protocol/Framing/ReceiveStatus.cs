@@ -1,4 +1,4 @@
-namespace Meowstik.Protocol.Framing;
+namespace Meowstik.Protocol;
 
 /// <summary>Outcome of <see cref="WebSocketMessageReader.ReceiveAsync"/>.</summary>
 public enum ReceiveStatus

@@ -4,7 +4,7 @@ using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 
-namespace Meowstik.Protocol.Framing;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// Reads whole WebSocket messages into a <see cref="Pipe"/>: frames are received straight into pooled pipe segments

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace Meowstik.Protocol.Framing;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// Encodes and sends mesh messages on a WebSocket: one reusable <see cref="PooledBufferWriter"/> and

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// The payload of a <c>command</c> or <c>query</c>: <c>action</c>, optional <c>params</c>, and for the home-server

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// The <c>error</c> payload: <c>code</c> (a <see cref="MeshErrorCodes"/> or <see cref="ProtocolErrorCodes"/> name),

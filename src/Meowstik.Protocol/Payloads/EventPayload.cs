@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// The <c>event</c> payload: <c>event</c> (required name, e.g. <c>device_connected</c>) and optional <c>data</c> (any JSON value).

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// Walks the top-level members of a contiguous payload object with <see cref="JsonScan"/> (the typed readers' fast

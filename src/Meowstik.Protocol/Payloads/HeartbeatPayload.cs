@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>The <c>heartbeat</c> payload: <c>uptime_seconds</c>, <c>memory_mb</c>, <c>cpu_percent</c>.</summary>
 public readonly record struct HeartbeatPayload(long UptimeSeconds, double MemoryMb, double CpuPercent)

@@ -1,4 +1,4 @@
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// Wire values of <c>payload.code</c> in <c>error</c> messages. Protocol (codec) failures use the

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>Shared steps of the typed payload readers (the payload was already validated as JSON by the envelope reader).</summary>
 internal static class PayloadReading

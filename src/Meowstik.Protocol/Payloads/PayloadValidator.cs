@@ -1,4 +1,4 @@
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// Validates a decoded envelope's payload against its type's schema (the second half of the conformance rules;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// The <c>register</c> payload: <c>device_type</c>, <c>device_name</c>, <c>capabilities</c> (required string array),

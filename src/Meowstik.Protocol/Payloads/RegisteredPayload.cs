@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>The hub's reply to <c>register</c> (a <c>response</c>): <c>status: registered</c>, <c>session_id</c>, <c>heartbeat_interval</c> (ms).</summary>
 public readonly ref struct RegisteredPayload

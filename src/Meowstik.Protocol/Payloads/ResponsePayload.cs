@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// The <c>response</c> payload. Responses are free-form: the screenshot reply carries <c>action</c> + <c>result</c>,

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// The <c>stream</c> payload: <c>stream_type</c> (required), <c>codec</c>, <c>sample_rate</c>, <c>channels</c>,

@@ -1,4 +1,4 @@
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// The descriptive fields of a <c>stream</c> payload to write (everything but <c>data</c>). Text is UTF-8;

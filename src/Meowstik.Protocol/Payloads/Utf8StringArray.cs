@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Meowstik.Protocol.Payloads;
+namespace Meowstik.Protocol;
 
 /// <summary>A JSON array of strings (e.g. <c>capabilities</c>) read lazily from the input without allocating.</summary>
 public readonly ref struct Utf8StringArray

@@ -4,9 +4,8 @@ using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Meowstik.Protocol.Payloads;
 
-namespace Meowstik.Protocol.Streams;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// Converts stream chunks between the JSON form (<c>data</c> as base64 in the payload) and the

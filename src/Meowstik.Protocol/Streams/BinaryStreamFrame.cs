@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using Meowstik.Protocol.Payloads;
 
-namespace Meowstik.Protocol.Streams;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// A stream chunk in binary form, sent as a binary WebSocket message by peers that announced

@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
-using Meowstik.Protocol.Framing;
-using Meowstik.Protocol.Payloads;
 
-namespace Meowstik.Protocol.Streams;
+namespace Meowstik.Protocol;
 
 /// <summary>
 /// Encodes <see cref="BinaryStreamFrame"/>s without allocating: the header envelope is written into a reusable

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Agent;
+using Meowstik.Protocol;
 
 namespace Meowstik.Agent.Tests.Capabilities;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Meowstik.Agent.Capabilities;
+using Meowstik.Agent;
 
 namespace Meowstik.Agent.Tests.Capabilities;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Reconnect;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Agent;
+using Meowstik.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Meowstik.Agent.Tests.Connection;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Meowstik.Agent.Connection;
+using Meowstik.Agent;
 
 namespace Meowstik.Agent.Tests.Connection;
 

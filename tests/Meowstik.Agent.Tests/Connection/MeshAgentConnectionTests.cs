@@ -1,10 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Diagnostics;
-using Meowstik.Agent.Reconnect;
+using Meowstik.Agent;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Payloads;
 
 namespace Meowstik.Agent.Tests.Connection;
 
@@ -304,7 +301,7 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
             Assert.True(agent.PublishEvent("odometer", MeshJson.Object(w => w.WriteNumber("seq", i))));
         }
 
-        Assert.False(agent.PublishStreamChunk(new MeshStreamChunk { StreamType = "video", Data = new byte[] { 1, 2, 3 } }));
+        Assert.False(agent.PublishStreamChunk(new OutgoingStreamChunk { StreamType = "video", Data = new byte[] { 1, 2, 3 } }));
 
         ScriptedConnection second = await _hub.NextConnectionAsync();
         await second.AcceptRegistrationAsync();
@@ -353,12 +350,12 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         await hub.AcceptRegistrationAsync();
         await agent.WaitUntilOnlineAsync();
 
-        static async IAsyncEnumerable<MeshStreamChunk> Audio()
+        static async IAsyncEnumerable<OutgoingStreamChunk> Audio()
         {
             for (int i = 0; i < 3; i++)
             {
                 await Task.Yield();
-                yield return new MeshStreamChunk { StreamType = "audio", Codec = "opus", SampleRate = 48000, Channels = 1, ChunkIndex = i, Data = new byte[] { (byte)i, 0xFF } };
+                yield return new OutgoingStreamChunk { StreamType = "audio", Codec = "opus", SampleRate = 48000, Channels = 1, ChunkIndex = i, Data = new byte[] { (byte)i, 0xFF } };
             }
         }
 
@@ -420,7 +417,7 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
     public async Task Events_delivered_to_the_agent_are_raised()
     {
         await using var agent = new MeshAgent(Options(), [], _logs);
-        var received = new TaskCompletionSource<MeshEventReceivedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new TaskCompletionSource<MeshEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         agent.EventReceived += (_, e) => received.TrySetResult(e);
         agent.EventReceived += (_, _) => throw new InvalidOperationException("a broken subscriber must not break the agent");
         (Task run, CancellationTokenSource stop) = await Start(agent);
@@ -429,8 +426,8 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         await agent.WaitUntilOnlineAsync();
 
         await hub.SendAsync("""{"id":"msg_40_e","type":"event","from":"hub","to":"broadcast","payload":{"event":"device_connected","device_id":"tv-001","device_name":"TV"}}""");
-        MeshEventReceivedEventArgs e = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal("device_connected", e.EventName);
+        MeshEvent e = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("device_connected", e.Name);
         Assert.Equal("hub", e.From);
         Assert.Equal("tv-001", e.Payload.GetProperty("device_id").GetString());
         Assert.Equal(AgentState.Online, agent.State);

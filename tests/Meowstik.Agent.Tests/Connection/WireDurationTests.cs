@@ -1,4 +1,4 @@
-using Meowstik.Agent.Connection;
+using Meowstik.Agent;
 
 namespace Meowstik.Agent.Tests.Connection;
 

@@ -1,6 +1,5 @@
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Dispatch;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Agent;
+using Meowstik.Protocol;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Meowstik.Agent.Tests.Dispatch;

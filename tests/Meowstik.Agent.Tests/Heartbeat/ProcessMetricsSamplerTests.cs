@@ -1,4 +1,4 @@
-using Meowstik.Agent.Heartbeat;
+using Meowstik.Agent;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meowstik.Agent.Tests.Heartbeat;

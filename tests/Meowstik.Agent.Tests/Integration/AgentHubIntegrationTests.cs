@@ -1,17 +1,12 @@
 using System.Text.Json;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Diagnostics;
-using Meowstik.Agent.Reconnect;
-using Meowstik.Hub;
-using Meowstik.Hub.State;
-using Meowstik.Protocol.Payloads;
+using Meowstik.Agent;
+using Meowstik.Hub.Core;
+using Meowstik.Protocol;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
-using AgentRequestException = Meowstik.Agent.Capabilities.MeshRequestException;
-using HubRequestException = Meowstik.Hub.MeshRequestException;
 
 namespace Meowstik.Agent.Tests.Integration;
 
@@ -153,7 +148,7 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
     public async Task Commands_and_queries_round_trip_through_the_hub_to_capabilities()
     {
         await StartCarAsync();
-        MeshResponse status = await _hub.Hub.QueryAsync("comma3x-001", "status", timeout: TimeSpan.FromSeconds(10));
+        MeshReply status = await _hub.Hub.QueryAsync("comma3x-001", "status", timeout: TimeSpan.FromSeconds(10));
         Assert.Equal("comma3x-001", status.From);
         JsonElement result = status.Payload.GetProperty("result");
         Assert.Equal("ok", status.Payload.GetProperty("status").GetString());
@@ -162,7 +157,7 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         Assert.Equal("alert", result.GetProperty("driver_attention").GetString());
 
         JsonElement parameters = JsonDocument.Parse("""{"text":"Jason, wake up.","volume":80}""").RootElement;
-        MeshResponse spoken = await _hub.Hub.SendCommandAsync("comma3x-001", "speak", parameters, TimeSpan.FromSeconds(10));
+        MeshReply spoken = await _hub.Hub.SendCommandAsync("comma3x-001", "speak", parameters, TimeSpan.FromSeconds(10));
         Assert.Equal("speak", spoken.Payload.GetProperty("action").GetString());
         Assert.Equal("Jason, wake up.", spoken.Payload.GetProperty("result").GetProperty("spoken").GetString());
     }
@@ -172,14 +167,14 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
     {
         MeshAgent car = await StartCarAsync(o => o.CommandTimeout = TimeSpan.FromMilliseconds(300));
 
-        HubRequestException unknown = await Assert.ThrowsAsync<HubRequestException>(() => _hub.Hub.SendCommandAsync("comma3x-001", "fly", timeout: TimeSpan.FromSeconds(10)));
+        MeshRequestException unknown = await Assert.ThrowsAsync<MeshRequestException>(() => _hub.Hub.SendCommandAsync("comma3x-001", "fly", timeout: TimeSpan.FromSeconds(10)));
         Assert.Equal(MeshErrorCodes.UnknownAction, unknown.Code);
 
-        HubRequestException failed = await Assert.ThrowsAsync<HubRequestException>(() => _hub.Hub.SendCommandAsync("comma3x-001", "boom", timeout: TimeSpan.FromSeconds(10)));
+        MeshRequestException failed = await Assert.ThrowsAsync<MeshRequestException>(() => _hub.Hub.SendCommandAsync("comma3x-001", "boom", timeout: TimeSpan.FromSeconds(10)));
         Assert.Equal(MeshErrorCodes.HandlerFailed, failed.Code);
         Assert.DoesNotContain("exploded", failed.Message);
 
-        HubRequestException slow = await Assert.ThrowsAsync<HubRequestException>(() => _hub.Hub.SendCommandAsync("comma3x-001", "stall", timeout: TimeSpan.FromSeconds(10)));
+        MeshRequestException slow = await Assert.ThrowsAsync<MeshRequestException>(() => _hub.Hub.SendCommandAsync("comma3x-001", "stall", timeout: TimeSpan.FromSeconds(10)));
         Assert.Equal(MeshErrorCodes.Timeout, slow.Code);
 
         // The agent stays registered and serving.
@@ -193,7 +188,7 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         var capability = new CarCapability();
         await StartCarAsync(o => o.MaxConcurrentCommands = 4, capability);
 
-        MeshResponse[] responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
+        MeshReply[] responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
             _hub.Hub.SendCommandAsync("comma3x-001", "work", JsonDocument.Parse($$"""{"job":{{i}}}""").RootElement, TimeSpan.FromSeconds(20))));
 
         Assert.Equal(Enumerable.Range(0, 16), responses.Select(r => r.Payload.GetProperty("result").GetProperty("job").GetInt32()).Order());
@@ -210,10 +205,10 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         Assert.Equal("comma3x-001", reply.From);
         Assert.Equal(12, reply.Result.GetProperty("eta_minutes").GetInt32());
 
-        AgentRequestException unknown = await Assert.ThrowsAsync<AgentRequestException>(() => phone.SendCommandAsync("comma3x-001", "fly", timeout: TimeSpan.FromSeconds(10)));
+        MeshRequestException unknown = await Assert.ThrowsAsync<MeshRequestException>(() => phone.SendCommandAsync("comma3x-001", "fly", timeout: TimeSpan.FromSeconds(10)));
         Assert.Equal(MeshErrorCodes.UnknownAction, unknown.Code);
 
-        AgentRequestException offline = await Assert.ThrowsAsync<AgentRequestException>(() => phone.QueryAsync("tv-404", "status", timeout: TimeSpan.FromSeconds(10)));
+        MeshRequestException offline = await Assert.ThrowsAsync<MeshRequestException>(() => phone.QueryAsync("tv-404", "status", timeout: TimeSpan.FromSeconds(10)));
         Assert.Contains(offline.Code, new[] { MeshErrorCodes.UnknownDevice, MeshErrorCodes.DeviceOffline });
     }
 
@@ -297,7 +292,7 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
             Assert.True(car.PublishEvent("odometer", MeshJson.Object(w => w.WriteNumber("seq", i))));
         }
 
-        Assert.False(car.PublishStreamChunk(new Meowstik.Agent.Capabilities.MeshStreamChunk { StreamType = "video", Data = new byte[] { 1 } }));
+        Assert.False(car.PublishStreamChunk(new OutgoingStreamChunk { StreamType = "video", Data = new byte[] { 1 } }));
         Assert.Equal(50, car.OutboxCount);
 
         MeshSubscription<MeshEvent>? after = null;
@@ -325,13 +320,13 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
             ["MeshAgent:DeviceType"] = "home_server",
             ["MeshAgent:Token"] = token,
         });
-        builder.Services.AddMeshAgent(builder.Configuration.GetSection("MeshAgent")).AddCapability<SpeakCapability>();
+        builder.Services.AddMeowstikAgent(builder.Configuration.GetSection("MeshAgent")).AddCapability<SpeakCapability>();
         using IHost host = builder.Build();
         await host.StartAsync();
         MeshAgent agent = host.Services.GetRequiredService<MeshAgent>();
         await agent.WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
 
-        MeshResponse spoken = await _hub.Hub.SendCommandAsync("homeserver-001", "speak", JsonDocument.Parse("""{"text":"hello"}""").RootElement, TimeSpan.FromSeconds(10));
+        MeshReply spoken = await _hub.Hub.SendCommandAsync("homeserver-001", "speak", JsonDocument.Parse("""{"text":"hello"}""").RootElement, TimeSpan.FromSeconds(10));
         Assert.Equal("hello", spoken.Payload.GetProperty("result").GetProperty("spoken").GetString());
         Assert.Equal("home_server", _hub.Hub.GetDeviceState("homeserver-001")!.Registration.DeviceType);
 

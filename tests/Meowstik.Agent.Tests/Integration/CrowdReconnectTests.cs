@@ -1,7 +1,5 @@
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Reconnect;
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
+using Meowstik.Agent;
+using Meowstik.Hub.Core;
 using Xunit.Abstractions;
 
 namespace Meowstik.Agent.Tests.Integration;
@@ -87,7 +85,7 @@ public sealed class CrowdReconnectTests
             Assert.True(spread > TimeSpan.FromMilliseconds(300), $"reconnects spread over only {spread.TotalMilliseconds:0} ms");
 
             // Every one of them serves commands again.
-            MeshResponse[] pongs = await Task.WhenAll(agents.Take(20).Select(a => hub.Hub.SendCommandAsync(a.DeviceId, "ping", timeout: TimeSpan.FromSeconds(10))));
+            MeshReply[] pongs = await Task.WhenAll(agents.Take(20).Select(a => hub.Hub.SendCommandAsync(a.DeviceId, "ping", timeout: TimeSpan.FromSeconds(10))));
             Assert.Equal(20, pongs.Length);
         }
         finally

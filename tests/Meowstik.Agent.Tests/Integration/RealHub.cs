@@ -1,5 +1,4 @@
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Meowstik.Agent.Tests.Integration;
 
 /// <summary>
-/// The real hub (AddMeowstikHub + MapMeowstikMesh on Kestrel, 127.0.0.1) with its SQLite file in a temp directory.
+/// The real hub (AddMeowstikHub + MapMeowstikHub on Kestrel, 127.0.0.1) with its SQLite file in a temp directory.
 /// It can be stopped and started again on the same port with the same database, as a restarted hub would be.
 /// </summary>
 internal sealed class RealHub : IAsyncDisposable
@@ -60,7 +59,7 @@ internal sealed class RealHub : IAsyncDisposable
             _configure?.Invoke(o);
         });
         WebApplication app = builder.Build();
-        app.MapMeowstikMesh();
+        app.MapMeowstikHub();
         beforeStart?.Invoke(app.Services.GetRequiredService<MeshHub>());
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

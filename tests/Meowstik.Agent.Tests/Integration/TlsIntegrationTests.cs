@@ -1,10 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Meowstik.Agent.Reconnect;
-using Meowstik.Agent.Security;
+using Meowstik.Agent;
 using Meowstik.Agent.Tests.Security;
-using Meowstik.Hub;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -35,7 +33,7 @@ public sealed class TlsIntegrationTests : IAsyncLifetime
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(_server)));
         builder.Services.AddMeowstikHub(o => o.DatabasePath = Path.Combine(_directory, "hub.db"));
         _app = builder.Build();
-        _app.MapMeowstikMesh();
+        _app.MapMeowstikHub();
         await _app.StartAsync();
         int port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         _uri = new Uri($"wss://localhost:{port}/ws/mesh");

@@ -1,4 +1,4 @@
-using Meowstik.Agent.Outbox;
+using Meowstik.Agent;
 
 namespace Meowstik.Agent.Tests.Outbox;
 

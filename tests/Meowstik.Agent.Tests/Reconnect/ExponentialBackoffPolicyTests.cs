@@ -1,4 +1,4 @@
-using Meowstik.Agent.Reconnect;
+using Meowstik.Agent;
 
 namespace Meowstik.Agent.Tests.Reconnect;
 

@@ -1,4 +1,4 @@
-using Meowstik.Agent.Reconnect;
+using Meowstik.Agent;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meowstik.Agent.Tests.Reconnect;

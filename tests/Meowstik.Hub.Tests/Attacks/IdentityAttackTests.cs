@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 
 namespace Meowstik.Hub.Tests.Attacks;

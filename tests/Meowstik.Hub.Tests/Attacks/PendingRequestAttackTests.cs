@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 
 namespace Meowstik.Hub.Tests.Attacks;
@@ -51,7 +51,7 @@ public sealed class PendingRequestAttackTests
         await creator.SendAsync("""{"id":"mine","type":"query","to":"tv-002","payload":{"action":"status"}}""");
         await Answer(answering);
         Assert.Equal("response", (await creator.ReceiveAsync(m => m.Str("correlation_id") == "mine")).Type());
-        Task<MeshResponse> fromHost = host.Hub.QueryAsync("tv-002", "status");
+        Task<MeshReply> fromHost = host.Hub.QueryAsync("tv-002", "status");
         await Answer(answering);
         Assert.Equal("tv-002", (await fromHost).From);
         Assert.True(host.Hub.PendingRequestCount <= PerToken);

@@ -1,6 +1,5 @@
 using System.Text.Json;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.State;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 
 namespace Meowstik.Hub.Tests.Attacks;

@@ -1,4 +1,4 @@
-using Meowstik.Hub.Audit;
+using Meowstik.Hub.Core;
 
 namespace Meowstik.Hub.Tests.Audit;
 

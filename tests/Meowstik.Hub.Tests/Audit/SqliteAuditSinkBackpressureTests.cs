@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Auth;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;

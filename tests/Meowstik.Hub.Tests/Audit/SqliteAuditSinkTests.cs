@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Auth;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meowstik.Hub.Tests.Auth;

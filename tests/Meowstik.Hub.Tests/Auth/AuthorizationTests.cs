@@ -1,4 +1,4 @@
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meowstik.Hub.Tests.Auth;

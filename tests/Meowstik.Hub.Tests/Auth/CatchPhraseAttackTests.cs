@@ -1,5 +1,4 @@
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meowstik.Hub.Tests.Auth;

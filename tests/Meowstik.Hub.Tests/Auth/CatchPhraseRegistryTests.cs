@@ -1,7 +1,5 @@
 using System.Text;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meowstik.Hub.Tests.Auth;

@@ -1,4 +1,4 @@
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 
 namespace Meowstik.Hub.Tests.Auth;
 

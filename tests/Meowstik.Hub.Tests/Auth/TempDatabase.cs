@@ -1,4 +1,4 @@
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Microsoft.Data.Sqlite;
 
 namespace Meowstik.Hub.Tests.Auth;

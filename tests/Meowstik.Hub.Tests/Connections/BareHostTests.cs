@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 
 namespace Meowstik.Hub.Tests.Connections;
@@ -20,7 +20,7 @@ public sealed class BareHostTests
             await using TestMeshClient car = await TestMeshClient.ConnectAsync(listener.Uri, bearer: carToken.Secret);
             await car.RegisterAsync("comma3x-001", ["gps"]);
 
-            Task<MeshResponse> eta = hub.QueryAsync("comma3x-001", "status");
+            Task<MeshReply> eta = hub.QueryAsync("comma3x-001", "status");
             JsonElement query = await car.ReceiveTypeAsync("query");
             await car.SendAsync($$$"""{"type":"response","correlation_id":"{{{query.Str("id")}}}","payload":{"eta_minutes":12}}""");
             Assert.Equal(12, (await eta.WaitAsync(TestMeshClient.DefaultTimeout)).Payload.GetProperty("eta_minutes").GetInt32());

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 
 namespace Meowstik.Hub.Tests.Connections;

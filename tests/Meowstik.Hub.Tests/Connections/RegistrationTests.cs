@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 using Microsoft.Extensions.Time.Testing;
 
@@ -136,7 +136,7 @@ public sealed class RegistrationTests
         Assert.True(await observer.NothingMatchingAsync(m => m.IsEvent("device_offline"), TimeSpan.FromMilliseconds(300)));
 
         // Routing reaches the new connection.
-        Task<MeshResponse> answer = host.Hub.QueryAsync("desktop-001", "status");
+        Task<MeshReply> answer = host.Hub.QueryAsync("desktop-001", "status");
         JsonElement query = await second.ReceiveTypeAsync("query");
         await second.SendAsync($$$"""{"type":"response","correlation_id":"{{{query.Str("id")}}}","payload":{"ok":true}}""");
         Assert.True((await answer.WaitAsync(TestMeshClient.DefaultTimeout)).Payload.GetProperty("ok").GetBoolean());

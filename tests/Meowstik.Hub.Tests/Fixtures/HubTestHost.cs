@@ -1,4 +1,4 @@
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Meowstik.Hub.Tests.Fixtures;
 
 /// <summary>
-/// A real hub for tests: Kestrel on 127.0.0.1 with a random port, <c>AddMeowstikHub</c> + <c>MapMeowstikMesh</c>, and a fresh
+/// A real hub for tests: Kestrel on 127.0.0.1 with a random port, <c>AddMeowstikHub</c> + <c>MapMeowstikHub</c>, and a fresh
 /// SQLite file in a temp directory. Issue tokens and connect registered <see cref="TestMeshClient"/>s in one call.
 /// Reuse it from other test projects by copying the pattern (or linking this file).
 /// </summary>
@@ -67,7 +67,7 @@ public sealed class HubTestHost : IAsyncDisposable
             configure?.Invoke(o);
         });
         WebApplication app = builder.Build();
-        app.MapMeowstikMesh();
+        app.MapMeowstikHub();
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HubTestHost(app, new Uri(address), directory, owns);

@@ -1,4 +1,4 @@
-using Meowstik.Hub.Heartbeat;
+using Meowstik.Hub.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

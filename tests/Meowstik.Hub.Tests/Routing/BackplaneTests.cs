@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Routing;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -50,13 +50,13 @@ public sealed class CommandRoutingTests
         await using HubTestHost host = await HubTestHost.StartAsync();
         await using TestMeshClient car = await host.ConnectDeviceAsync("comma3x-001");
 
-        Task<MeshResponse> pending = host.Hub.QueryAsync("comma3x-001", "status");
+        Task<MeshReply> pending = host.Hub.QueryAsync("comma3x-001", "status");
         JsonElement query = await car.ReceiveTypeAsync("query");
         Assert.Equal("hub", query.Str("from"));
         Assert.Equal("status", query.Payload().Str("action"));
         await car.SendAsync($$$"""{"type":"response","correlation_id":"{{{query.Str("id")}}}","payload":{"speed_mph":65,"eta_minutes":12}}""");
 
-        MeshResponse response = await pending.WaitAsync(TestMeshClient.DefaultTimeout);
+        MeshReply response = await pending.WaitAsync(TestMeshClient.DefaultTimeout);
         Assert.Equal("comma3x-001", response.From);
         Assert.Equal(65, response.Payload.GetProperty("speed_mph").GetInt32());
         Assert.Equal(query.Str("id"), response.CorrelationId);

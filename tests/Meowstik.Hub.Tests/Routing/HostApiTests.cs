@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 using Meowstik.Protocol;
 
@@ -14,7 +14,7 @@ public sealed class HostApiTests
         await using HubTestHost host = await HubTestHost.StartAsync();
         await using TestMeshClient alexa = await host.ConnectDeviceAsync("alexa-001");
 
-        Task<MeshResponse> call = host.Hub.SendCommandAsync("alexa-001", "fly", JsonDocument.Parse("""{"height":3}""").RootElement);
+        Task<MeshReply> call = host.Hub.SendCommandAsync("alexa-001", "fly", JsonDocument.Parse("""{"height":3}""").RootElement);
         JsonElement command = await alexa.ReceiveTypeAsync("command");
         Assert.Equal(3, command.Payload().GetProperty("params").GetProperty("height").GetInt32());
         await alexa.SendAsync($$$"""{"type":"error","correlation_id":"{{{command.Str("id")}}}","payload":{"code":"unknown_action","message":"No capability handles 'fly'."}}""");
@@ -30,7 +30,7 @@ public sealed class HostApiTests
         await using HubTestHost host = await HubTestHost.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         using var cts = new CancellationTokenSource();
-        Task<MeshResponse> call = host.Hub.QueryAsync("tv-001", "status", cancellationToken: cts.Token);
+        Task<MeshReply> call = host.Hub.QueryAsync("tv-001", "status", cancellationToken: cts.Token);
         await tv.ReceiveTypeAsync("query");
         Assert.Equal(1, host.Hub.PendingRequestCount);
         await cts.CancelAsync();
@@ -77,7 +77,7 @@ public sealed class HostApiTests
         await car.SendAsync("""{"type":"heartbeat","payload":{"uptime_seconds":5}}""");
         await car.ReceiveTypeAsync("heartbeat");
 
-        Meowstik.Hub.State.DeviceState state = host.Hub.GetDeviceState("comma3x-001")!;
+        Meowstik.Hub.Core.DeviceState state = host.Hub.GetDeviceState("comma3x-001")!;
         Assert.True(state.IsOnline);
         Assert.Equal(["gps", "speed"], state.Registration.Capabilities);
         Assert.Equal("Test comma3x-001", state.Registration.DeviceName);

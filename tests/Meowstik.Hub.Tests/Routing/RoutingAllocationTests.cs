@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
-using Meowstik.Hub.Auth;
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Storage.Sqlite;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 
 namespace Meowstik.Hub.Tests.Routing;
@@ -136,7 +134,7 @@ public sealed class RoutingAllocationTests
         connection.SetRegistered(token.Identity, deviceId, binaryStreams: false);
         hub.Registry.Register(deviceId, connection);
         // Known to the state store too, so last-event / last-response slots are written on the measured path.
-        hub.State.SetRegistered(new Meowstik.Hub.State.DeviceRegistration(deviceId, "test", null, [], [], MeshPathKind.Mesh, "device"), DateTimeOffset.UtcNow);
+        hub.State.SetRegistered(new Meowstik.Hub.Core.DeviceRegistration(deviceId, "test", null, [], [], MeshPathKind.Mesh, "device"), DateTimeOffset.UtcNow);
         return connection;
     }
 }

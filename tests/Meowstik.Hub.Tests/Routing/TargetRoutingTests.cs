@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 using Microsoft.Extensions.Time.Testing;
 
@@ -140,7 +140,7 @@ public sealed class TargetRoutingTests
         Assert.True(await creator.NothingMatchingAsync(m => m.Type() == "response", TimeSpan.FromMilliseconds(200)));
 
         // The host API times out the same way (default timeout from options).
-        Task<MeshResponse> hostQuery = host.Hub.QueryAsync("tv-001", "status");
+        Task<MeshReply> hostQuery = host.Hub.QueryAsync("tv-001", "status");
         await tv.ReceiveTypeAsync("query");
         await Eventually.AdvanceUntilAsync(time, TimeSpan.FromSeconds(5), () => hostQuery.IsCompleted, "the host query timed out", maxSteps: 10);
         Assert.Equal("timeout", (await Assert.ThrowsAsync<MeshRequestException>(() => hostQuery)).Code);

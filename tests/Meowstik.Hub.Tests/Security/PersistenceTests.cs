@@ -1,6 +1,5 @@
 using System.Text;
-using Meowstik.Hub.Audit;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 

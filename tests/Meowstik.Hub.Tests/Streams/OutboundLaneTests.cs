@@ -1,5 +1,4 @@
-using Meowstik.Hub.Connections;
-using Meowstik.Hub.Streams;
+using Meowstik.Hub.Core;
 
 namespace Meowstik.Hub.Tests.Streams;
 

@@ -1,10 +1,9 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Meowstik.Hub.Auth;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
 using Meowstik.Protocol;
-using Meowstik.Protocol.Streams;
 
 namespace Meowstik.Hub.Tests.Streams;
 
@@ -54,7 +53,7 @@ public sealed class StreamRoutingTests
         await listener.ReceiveAsync(m => m.Str("correlation_id") == "sub");
 
         byte[] samples = [1, 2, 3, 4, 5, 250, 251, 252];
-        var output = new Meowstik.Protocol.Framing.PooledBufferWriter();
+        var output = new Meowstik.Protocol.PooledBufferWriter();
         BinaryStreamFrame.Write(output, """{"type":"stream","payload":{"stream_type":"audio","codec":"opus","sample_rate":48000,"chunk_index":42}}"""u8, samples);
         await phone.SendRawAsync(output.WrittenMemory.ToArray(), WebSocketMessageType.Binary);
 
@@ -91,7 +90,7 @@ public sealed class StreamRoutingTests
 
         byte[] frame = new byte[200_000];
         new Random(42).NextBytes(frame);
-        var output = new Meowstik.Protocol.Framing.PooledBufferWriter();
+        var output = new Meowstik.Protocol.PooledBufferWriter();
         // No from, id or timestamp: the hub rebuilds the header in front of the 200 KB body.
         BinaryStreamFrame.Write(output, """{"type":"stream","payload":{"stream_type":"video","codec":"jpeg","frame_index":7}}"""u8, frame);
         await camera.SendRawAsync(output.WrittenMemory.ToArray(), WebSocketMessageType.Binary);

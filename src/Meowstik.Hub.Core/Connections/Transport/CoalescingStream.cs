@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Meowstik.Hub.Connections.Transport;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The hub's side of an upgraded WebSocket connection, between the transport stream (Kestrel's upgraded connection, a TLS or

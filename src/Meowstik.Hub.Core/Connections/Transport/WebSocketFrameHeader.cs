@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.WebSockets;
 
-namespace Meowstik.Hub.Connections.Transport;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// Writes the header of a server-to-client WebSocket frame (RFC 6455 §5.2): FIN set, no extension bits, no mask (servers

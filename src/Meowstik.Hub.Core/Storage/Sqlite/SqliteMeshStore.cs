@@ -1,12 +1,12 @@
 using Microsoft.Data.Sqlite;
 
-namespace Meowstik.Hub.Storage.Sqlite;
+namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// One SQLite file shared by the embedded stores (tokens, catch phrases, audit). Opening it creates the file, switches it
 /// to WAL (readers never wait for the audit writer) and applies schema migrations recorded in <c>schema_version</c>.
-/// Hand the same instance to <see cref="Auth.SqliteTokenStore"/>, <see cref="Auth.SqliteCatchPhraseStore"/> and
-/// <see cref="Audit.SqliteAuditSink"/>; dispose it last.
+/// Hand the same instance to <see cref="SqliteTokenStore"/>, <see cref="SqliteCatchPhraseStore"/> and
+/// <see cref="SqliteAuditSink"/>; dispose it last.
 /// </summary>
 /// <example>
 /// <code>

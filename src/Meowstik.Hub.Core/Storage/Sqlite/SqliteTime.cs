@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Storage.Sqlite;
+namespace Meowstik.Hub.Core;
 
 /// <summary>Times are stored as UTC ticks (INTEGER): exact, sortable and cheap to compare in SQL.</summary>
 internal static class SqliteTime

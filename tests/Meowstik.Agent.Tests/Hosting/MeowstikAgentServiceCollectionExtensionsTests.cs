@@ -1,12 +1,11 @@
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Hosting;
+using Meowstik.Agent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Meowstik.Agent.Tests.Hosting;
 
-public class MeshAgentServiceCollectionExtensionsTests
+public class MeowstikAgentServiceCollectionExtensionsTests
 {
     public sealed class Clock
     {
@@ -32,12 +31,12 @@ public class MeshAgentServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public async Task AddMeshAgent_registers_the_agent_its_capabilities_and_one_hosted_service()
+    public async Task AddMeowstikAgent_registers_the_agent_its_capabilities_and_one_hosted_service()
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<Clock>();
-        services.AddMeshAgent(o =>
+        services.AddMeowstikAgent(o =>
             {
                 o.HubUri = new Uri("ws://127.0.0.1:9/ws/mesh");
                 o.DeviceId = "desk-001";
@@ -47,7 +46,7 @@ public class MeshAgentServiceCollectionExtensionsTests
             .AddCapability<ClockCapability>()
             .AddCapability(new Lamp())
             .AddCapability(_ => new Lamp2());
-        services.AddMeshAgent(o => o.DeviceType = "desktop");
+        services.AddMeowstikAgent(o => o.DeviceType = "desktop");
 
         await using ServiceProvider provider = services.BuildServiceProvider();
         MeshAgent agent = provider.GetRequiredService<MeshAgent>();
@@ -58,7 +57,7 @@ public class MeshAgentServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public async Task AddMeshAgent_binds_from_configuration_then_applies_the_callback()
+    public async Task AddMeowstikAgent_binds_from_configuration_then_applies_the_callback()
     {
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -67,7 +66,7 @@ public class MeshAgentServiceCollectionExtensionsTests
             ["Token"] = "from-config",
         }).Build();
         var services = new ServiceCollection();
-        services.AddMeshAgent(config, o => o.DeviceName = "Garage Pi");
+        services.AddMeowstikAgent(config, o => o.DeviceName = "Garage Pi");
         await using ServiceProvider provider = services.BuildServiceProvider();
         MeshAgent agent = provider.GetRequiredService<MeshAgent>();
         Assert.Equal("pi-007", agent.DeviceId);
@@ -77,7 +76,7 @@ public class MeshAgentServiceCollectionExtensionsTests
     public async Task Invalid_options_fail_when_the_agent_is_resolved()
     {
         var services = new ServiceCollection();
-        services.AddMeshAgent(o => o.DeviceId = "x");
+        services.AddMeowstikAgent(o => o.DeviceId = "x");
         await using ServiceProvider provider = services.BuildServiceProvider();
         ArgumentException error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<MeshAgent>());
         Assert.Equal("Token", error.ParamName);

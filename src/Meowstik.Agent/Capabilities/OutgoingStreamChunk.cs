@@ -1,7 +1,7 @@
-namespace Meowstik.Agent.Capabilities;
+namespace Meowstik.Agent;
 
-/// <summary>One audio/video/data chunk of a stream (sent as a <c>stream</c> message; lossy by design).</summary>
-public sealed class MeshStreamChunk
+/// <summary>One audio/video/data chunk this agent sends as a <c>stream</c> message (lossy by design). Received chunks arrive as <see cref="Meowstik.Protocol.MeshStreamChunk"/>.</summary>
+public sealed class OutgoingStreamChunk
 {
     /// <summary>The kind of stream, e.g. <c>audio</c>, <c>video</c>, <c>can</c>.</summary>
     public required string StreamType { get; init; }

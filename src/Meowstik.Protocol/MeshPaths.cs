@@ -1,4 +1,4 @@
-namespace Meowstik.Agent;
+namespace Meowstik.Protocol;
 
 /// <summary>The hub endpoint paths named in the design document. The agent speaks the same protocol on all of them.</summary>
 public static class MeshPaths

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Meowstik.Hub;
+using Meowstik.Hub.Core;
 using Meowstik.Hub.AspNetCore;
-using Meowstik.Hub.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +11,7 @@ using Microsoft.Extensions.Primitives;
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the mesh WebSocket endpoints of the design document onto a <see cref="MeshHub"/>.</summary>
-public static class MeowstikMeshEndpointRouteBuilderExtensions
+public static class MeowstikHubEndpointRouteBuilderExtensions
 {
     private const string WebSocketsAddedKey = "Meowstik.Hub.WebSocketsAdded";
 
@@ -26,7 +25,7 @@ public static class MeowstikMeshEndpointRouteBuilderExtensions
     /// When <paramref name="endpoints"/> is the application (a <c>WebApplication</c>), the WebSockets middleware is added too.
     /// </summary>
     /// <returns>A builder for conventions on all the mesh endpoints (authorization policies, host filters…).</returns>
-    public static IEndpointConventionBuilder MapMeowstikMesh(this IEndpointRouteBuilder endpoints)
+    public static IEndpointConventionBuilder MapMeowstikHub(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         if (endpoints is IApplicationBuilder app && !app.Properties.ContainsKey(WebSocketsAddedKey))

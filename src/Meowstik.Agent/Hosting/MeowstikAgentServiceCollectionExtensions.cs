@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
-using Meowstik.Agent.Capabilities;
-using Meowstik.Agent.Hosting;
+using Meowstik.Agent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -10,12 +9,12 @@ using Microsoft.Extensions.Options;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers a <see cref="Meowstik.Agent.MeshAgent"/> that runs as a hosted service.</summary>
-public static class MeshAgentServiceCollectionExtensions
+public static class MeowstikAgentServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the agent (a singleton) and a hosted service running it.
     /// <code>
-    /// builder.Services.AddMeshAgent(o =>
+    /// builder.Services.AddMeowstikAgent(o =>
     /// {
     ///     o.HubUri = new Uri("wss://hub.example/ws/mesh");
     ///     o.DeviceId = "homeserver-001";
@@ -26,7 +25,7 @@ public static class MeshAgentServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>A builder to add capabilities.</returns>
-    public static IMeshAgentBuilder AddMeshAgent(this IServiceCollection services, Action<Meowstik.Agent.MeshAgentOptions> configure)
+    public static IMeshAgentBuilder AddMeowstikAgent(this IServiceCollection services, Action<Meowstik.Agent.MeshAgentOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
@@ -39,7 +38,7 @@ public static class MeshAgentServiceCollectionExtensions
     /// <param name="configuration">The section holding the options, e.g. <c>configuration.GetSection("MeshAgent")</c>.</param>
     /// <param name="configure">Optional extra settings applied after binding.</param>
     /// <returns>A builder to add capabilities.</returns>
-    public static IMeshAgentBuilder AddMeshAgent(this IServiceCollection services, IConfiguration configuration, Action<Meowstik.Agent.MeshAgentOptions>? configure = null)
+    public static IMeshAgentBuilder AddMeowstikAgent(this IServiceCollection services, IConfiguration configuration, Action<Meowstik.Agent.MeshAgentOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
