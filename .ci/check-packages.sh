@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Packs the solution the way a release would and checks every package (rules listed in .ci/check-packages.cs):
+# only the src/ libraries are packed, with no warnings; each ships its own README with absolute links, license
+# metadata, XML docs next to each assembly, symbols with SourceLink and deterministic paths; only Meowstik.Hub.Sqlite
+# depends on SQLite. Prints one line per package; exits non-zero on any failure. Needs only the .NET SDK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+out=artifacts/packages
+rm -rf "$out"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet pack Meowstik.Sdk.sln -c Release -o "$out" -p:ContinuousIntegrationBuild=true >"$log" 2>&1
+status=$?
+set -e
+fallbacks=$(grep -c 'SourceLink: no http(s) URL' "$log" || true)
+if [ "$fallbacks" -gt 0 ]; then
+  echo "pack: no http(s) git origin here; SourceLink linked to RepositoryUrl instead ($fallbacks projects)"
+fi
+if [ "$status" -ne 0 ]; then
+  cat "$log"
+  echo "check-packages: dotnet pack failed (exit $status)"
+  exit "$status"
+fi
+warnings=$(grep -E ': warning ' "$log" | sed 's/^ *//' | sort -u || true)
+if [ -n "$warnings" ]; then
+  echo "$warnings"
+  echo "check-packages: dotnet pack printed warnings (it must print none)"
+  exit 1
+fi
+
+dotnet run --file .ci/check-packages.cs -- "$out" src
