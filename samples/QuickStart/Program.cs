@@ -7,7 +7,6 @@
 using System.Text.Json;
 using Meowstik.Agent;
 using Meowstik.Hub.Core;
-using Meowstik.Protocol;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using QuickStart;
