@@ -184,9 +184,14 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     /// <param name="cancellationToken">Stops the agent (it closes the connection gracefully).</param>
     /// <returns>A task that ends when the agent stops.</returns>
     /// <exception cref="InvalidOperationException">The agent is already running.</exception>
+    /// <exception cref="ArgumentException">The options were changed after construction and are no longer valid.</exception>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+
+        // Checked again: the options object stays the caller's, and a setting cleared since construction (HubUri) must
+        // fail here, naming the key, not as a null reference in the connect loop.
+        Options.Validate();
         if (Interlocked.Exchange(ref _running, 1) == 1)
         {
             throw new InvalidOperationException("The agent is already running.");
@@ -197,7 +202,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         CancellationToken stopping = run.Token;
         _runToken = stopping;
-        _schedule = new ReconnectSchedule(Options.ReconnectPolicy, Options.StableConnectionThreshold, Time);
+        _schedule = new ReconnectSchedule(Options.CreateReconnectPolicy(), Options.StableConnectionThreshold, Time);
         Task producers = StartBackgroundCapabilities(stopping);
         bool endedOnAuthFailure = false;
         try

@@ -107,7 +107,7 @@ internal sealed class AgentSession
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
         try
         {
-            await socket.ConnectAsync(_options.HubUri, linked.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(_options.HubUri!, linked.Token).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
