@@ -169,6 +169,10 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
 
     internal byte[] DeviceIdUtf8 { get; }
 
+    /// <summary>Set by <see cref="MeshAgentHostedService"/> when it reports a rejected token by failing (the host logs that), so the
+    /// agent does not log the same failure a second time.</summary>
+    internal bool AuthFailureReportedByHost { get; set; }
+
     /// <summary>Receive, send and heartbeat loops currently running, across sessions: 0 between sessions.</summary>
     internal int SessionLoops => Volatile.Read(ref _sessionLoops);
 
@@ -468,7 +472,11 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
                     SetState(AgentState.AuthFailed, outcome.Reason);
                     if (Options.AuthFailureRetryDelay is not { } retry)
                     {
-                        AgentLog.AuthFailedStopping(_logger, DeviceId, outcome.Reason);
+                        if (!AuthFailureReportedByHost)
+                        {
+                            AgentLog.AuthFailedStopping(_logger, DeviceId, outcome.Reason);
+                        }
+
                         return true;
                     }
 
