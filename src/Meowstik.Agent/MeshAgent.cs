@@ -26,11 +26,12 @@ namespace Meowstik.Agent;
 /// agent.PublishEvent("trip_started");
 /// </code>
 /// </example>
-public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
+public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
 {
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly CommandDispatcher _dispatcher;
+    private readonly PendingRequests _pending;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _stateLock = new();
     private TaskCompletionSource _stateSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -90,12 +91,15 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
 
         AdvertisedCapabilities = advertised;
-        DeviceIdUtf8 = Encoding.UTF8.GetBytes(options.DeviceId);
+        byte[] deviceIdUtf8 = Encoding.UTF8.GetBytes(options.DeviceId);
         _heartbeatInterval = options.HeartbeatInterval;
-        Outbox = new AgentOutbox<OutboundMessage>(options.OutboxCapacity, options.StreamBufferCapacity, OnDropped);
-        Pending = new PendingRequests();
-        Sampler = new ProcessMetricsSampler(Time);
+        Outbox = new AgentOutbox<OutboxEntry>(options.OutboxCapacity, options.StreamBufferCapacity, OnDropped);
+        _pending = new PendingRequests();
         Instruments = new AgentInstruments(options.DeviceId, () => Outbox.Count, meterFactory);
+        Handshake = new SessionHandshake(options, new RegistrationManifest(deviceIdUtf8, advertised, AdvertisedQueries, AdvertisedCommands), Instruments, Time, _logger);
+        Inbound = new InboundHandler(this, _pending, Instruments, options, Time, _logger);
+        OutboxSender = new OutboxSender(Outbox, Instruments, deviceIdUtf8, OnDropped);
+        Heartbeat = new HeartbeatSender(new ProcessMetricsSampler(Time), Instruments, deviceIdUtf8, Time);
     }
 
     /// <summary>Raised on every state transition (on the thread that caused it; keep handlers short).</summary>
@@ -159,15 +163,21 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
 
     internal TimeProvider Time { get; }
 
-    internal AgentOutbox<OutboundMessage> Outbox { get; }
-
-    internal PendingRequests Pending { get; }
-
-    internal ProcessMetricsSampler Sampler { get; }
+    internal AgentOutbox<OutboxEntry> Outbox { get; }
 
     internal AgentInstruments Instruments { get; }
 
-    internal byte[] DeviceIdUtf8 { get; }
+    /// <summary>Connects and registers, at the start of each session.</summary>
+    internal SessionHandshake Handshake { get; }
+
+    /// <summary>Handles what each session receives.</summary>
+    internal InboundHandler Inbound { get; }
+
+    /// <summary>Each session's send loop.</summary>
+    internal OutboxSender OutboxSender { get; }
+
+    /// <summary>Each session's heartbeat loop.</summary>
+    internal HeartbeatSender Heartbeat { get; }
 
     /// <summary>Set by <see cref="MeshAgentHostedService"/> when it reports a rejected token by failing (the host logs that), so the
     /// agent does not log the same failure a second time.</summary>
@@ -286,14 +296,14 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     public bool PublishEvent(string eventName, MeshJson data = default, string? to = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
-        return Outbox.EnqueueReliable(OutboundMessage.Create(MessageType.Event, Time, to, null, OutboundPayloads.Event(eventName, data)));
+        return Outbox.EnqueueReliable(OutboxEntry.Create(MessageType.Event, Time, to, null, OutboundPayloads.Event(eventName, data)));
     }
 
     /// <inheritdoc />
     public bool PublishStreamChunk(OutgoingStreamChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        return Outbox.TryEnqueueStream(OutboundMessage.ForChunk(chunk, Time));
+        return Outbox.TryEnqueueStream(OutboxEntry.ForChunk(chunk, Time));
     }
 
     /// <inheritdoc />
@@ -343,7 +353,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
 
         Outbox.Complete();
-        Pending.FailAll(new ObjectDisposedException(nameof(MeshAgent), "The agent was disposed before the answer arrived."));
+        _pending.FailAll(new ObjectDisposedException(nameof(MeshAgent), "The agent was disposed before the answer arrived."));
         Instruments.Dispose();
     }
 
@@ -396,10 +406,11 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         SetState(AgentState.Online, sessionId is null ? null : "session " + sessionId);
     }
 
-    internal void EnqueueAnswer(MessageType type, string? to, string correlationId, MeshJson payload) =>
-        Outbox.EnqueueReliable(OutboundMessage.Create(type, Time, to, correlationId, payload));
+    IMeshPublisher IInboundTarget.Publisher => this;
 
-    internal void StartDispatch(CommandContext context, TimeSpan? requestedTimeout)
+    void IInboundTarget.Answer(MessageType type, string? to, string correlationId, MeshJson payload) => EnqueueAnswer(type, to, correlationId, payload);
+
+    void IInboundTarget.Dispatch(CommandContext context, TimeSpan? requestedTimeout)
     {
         CancellationToken stopping = _runToken;
 
@@ -407,7 +418,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         _ = Task.Run(() => DispatchAndAnswerAsync(context, requestedTimeout, stopping), CancellationToken.None);
     }
 
-    internal void RaiseEvent(MeshEvent meshEvent)
+    void IInboundTarget.Deliver(MeshEvent meshEvent)
     {
         try
         {
@@ -419,7 +430,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
     }
 
-    internal void RaiseStream(MeshStreamChunk chunk)
+    void IInboundTarget.Deliver(MeshStreamChunk chunk)
     {
         try
         {
@@ -431,7 +442,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
     }
 
-    internal void OnDropped(OutboundMessage message, OutboxDropReason reason)
+    private void OnDropped(OutboxEntry message, OutboxDropReason reason)
     {
         string name = OutboxDropReasons.GetName(reason);
         Instruments.Dropped(name);
@@ -447,7 +458,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
 
         if (message.Type is MessageType.Query or MessageType.Command)
         {
-            Pending.TryFail(message.Id, new MeshRequestException(name, "The request was dropped from the outbox before it was sent."));
+            _pending.TryFail(message.Id, new MeshRequestException(name, "The request was dropped from the outbox before it was sent."));
         }
     }
 
@@ -500,6 +511,9 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         return false;
     }
 
+    private void EnqueueAnswer(MessageType type, string? to, string correlationId, MeshJson payload) =>
+        Outbox.EnqueueReliable(OutboxEntry.Create(type, Time, to, correlationId, payload));
+
     private async Task DispatchAndAnswerAsync(CommandContext context, TimeSpan? requestedTimeout, CancellationToken stopping)
     {
         CommandResult result;
@@ -527,10 +541,10 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         TimeSpan wait = timeout ?? Options.RequestTimeout;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(wait, TimeSpan.Zero, nameof(timeout));
         string id = MessageId.NewId(Time);
-        TaskCompletionSource<MeshReply> waiter = Pending.Add(id);
+        TaskCompletionSource<MeshReply> waiter = _pending.Add(id);
         try
         {
-            var message = OutboundMessage.Create(type, id, Time, deviceId, OutboundPayloads.Request(action, parameters, (long)wait.TotalMilliseconds));
+            var message = OutboxEntry.Create(type, id, Time, deviceId, OutboundPayloads.Request(action, parameters, (long)wait.TotalMilliseconds));
             Outbox.EnqueueReliable(message);
             return await waiter.Task.WaitAsync(wait, Time, cancellationToken).ConfigureAwait(false);
         }
@@ -540,7 +554,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
         finally
         {
-            Pending.Remove(id);
+            _pending.Remove(id);
         }
     }
 
