@@ -32,6 +32,8 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
     private readonly ILoggerFactory _loggerFactory;
     private readonly CommandDispatcher _dispatcher;
     private readonly PendingRequests _pending;
+    private readonly LocalSubscribers<MeshEvent> _eventSubscribers;
+    private readonly LocalSubscribers<MeshStreamChunk> _streamSubscribers;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _stateLock = new();
     private TaskCompletionSource _stateSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,6 +97,8 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
         _heartbeatInterval = options.HeartbeatInterval;
         Outbox = new AgentOutbox<OutboxEntry>(options.OutboxCapacity, options.StreamBufferCapacity, OnDropped);
         _pending = new PendingRequests();
+        _eventSubscribers = new LocalSubscribers<MeshEvent>(options.SubscriptionCapacity);
+        _streamSubscribers = new LocalSubscribers<MeshStreamChunk>(options.SubscriptionCapacity);
         Instruments = new AgentInstruments(options.DeviceId, () => Outbox.Count, meterFactory);
         Handshake = new SessionHandshake(options, new RegistrationManifest(deviceIdUtf8, advertised, AdvertisedQueries, AdvertisedCommands), Instruments, Time, _logger);
         Inbound = new InboundHandler(this, _pending, Instruments, options, Time, _logger);
@@ -105,10 +109,12 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
     /// <summary>Raised on every state transition (on the thread that caused it; keep handlers short).</summary>
     public event EventHandler<AgentStateChangedEventArgs>? StateChanged;
 
-    /// <summary>Raised for each <c>event</c> message delivered to this agent (on the receive loop; keep handlers short).</summary>
+    /// <summary>Raised for each <c>event</c> message delivered to this agent (on the receive loop; keep handlers short,
+    /// or use <see cref="SubscribeEvents"/>).</summary>
     public event EventHandler<MeshEvent>? EventReceived;
 
-    /// <summary>Raised for each <c>stream</c> chunk delivered to this agent (on the receive loop; keep handlers short).</summary>
+    /// <summary>Raised for each <c>stream</c> chunk delivered to this agent (on the receive loop; keep handlers short,
+    /// or use <see cref="SubscribeStream"/>).</summary>
     public event EventHandler<MeshStreamChunk>? StreamReceived;
 
     /// <inheritdoc />
@@ -292,6 +298,46 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
         }
     }
 
+    /// <summary>
+    /// Subscribes to the events delivered to this agent (broadcasts, events sent to it, the hub's own notices such as
+    /// <c>device_connected</c>), optionally only those from one sender and/or with one name. Enumerate it with
+    /// <c>await foreach</c>; dispose it to stop. It sees everything delivered after it was created, across reconnects, until it
+    /// is disposed or the agent is; a subscriber more than <see cref="MeshAgentOptions.SubscriptionCapacity"/> items behind loses
+    /// the oldest (counted in <see cref="MeshSubscription{T}.Dropped"/>).
+    /// </summary>
+    /// <param name="fromDeviceId">Only events whose <see cref="MeshEvent.From"/> is this device (<c>hub</c> for the hub's notices); null for any sender.</param>
+    /// <param name="eventName">Only events with this <see cref="MeshEvent.Name"/>; null for any.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="ObjectDisposedException">The agent was disposed.</exception>
+    /// <example>
+    /// <code>
+    /// using MeshSubscription&lt;MeshEvent&gt; trips = agent.SubscribeEvents("comma3x-001", "trip_started");
+    /// await foreach (MeshEvent trip in trips.WithCancellation(stoppingToken))
+    ///     Console.WriteLine(trip.Data);
+    /// </code>
+    /// </example>
+    public MeshSubscription<MeshEvent> SubscribeEvents(string? fromDeviceId = null, string? eventName = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        return _eventSubscribers.Add(e => (fromDeviceId is null || e.From == fromDeviceId) && (eventName is null || e.Name == eventName));
+    }
+
+    /// <summary>
+    /// Subscribes to the stream chunks delivered to this agent, optionally only those from one device and/or of one type,
+    /// decoded (<see cref="MeshStreamChunk.Data"/> holds the bytes). The hub forwards a device's stream only to those that asked
+    /// for it: send it the <c>subscribe_stream</c> action first (<c>SendCommandAsync("hub", "subscribe_stream", …)</c> with
+    /// <c>device_id</c> and <c>stream_type</c>). Same lifetime and overflow rules as <see cref="SubscribeEvents"/>.
+    /// </summary>
+    /// <param name="fromDeviceId">Only chunks from this device; null for any.</param>
+    /// <param name="streamType">Only chunks of this <see cref="MeshStreamChunk.StreamType"/> (<c>audio</c>, <c>video</c>…); null for any.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="ObjectDisposedException">The agent was disposed.</exception>
+    public MeshSubscription<MeshStreamChunk> SubscribeStream(string? fromDeviceId = null, string? streamType = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        return _streamSubscribers.Add(c => (fromDeviceId is null || c.From == fromDeviceId) && (streamType is null || c.StreamType == streamType));
+    }
+
     /// <inheritdoc />
     public bool PublishEvent(string eventName, MeshJson data = default, string? to = null)
     {
@@ -330,7 +376,8 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
     public Task<MeshReply> SendCommandAsync(string deviceId, string action, MeshJson parameters = default, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         RequestAsync(MessageType.Command, deviceId, action, parameters, timeout, cancellationToken);
 
-    /// <summary>Stops the agent (closing the connection), drops what is left in the outbox (counted) and fails pending requests.</summary>
+    /// <summary>Stops the agent (closing the connection), drops what is left in the outbox (counted), fails pending requests and
+    /// ends every subscription.</summary>
     /// <returns>A task that completes when the agent has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -353,6 +400,8 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
         }
 
         Outbox.Complete();
+        _eventSubscribers.CompleteAll();
+        _streamSubscribers.CompleteAll();
         _pending.FailAll(new ObjectDisposedException(nameof(MeshAgent), "The agent was disposed before the answer arrived."));
         Instruments.Dispose();
     }
@@ -420,6 +469,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
 
     void IInboundTarget.Deliver(MeshEvent meshEvent)
     {
+        _eventSubscribers.Publish(meshEvent);
         try
         {
             EventReceived?.Invoke(this, meshEvent);
@@ -432,6 +482,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
 
     void IInboundTarget.Deliver(MeshStreamChunk chunk)
     {
+        _streamSubscribers.Publish(chunk);
         try
         {
             StreamReceived?.Invoke(this, chunk);

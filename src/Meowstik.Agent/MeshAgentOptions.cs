@@ -83,6 +83,10 @@ public sealed class MeshAgentOptions
     /// <summary>Stream chunks buffered while online before the oldest is dropped. Default: 64.</summary>
     public int StreamBufferCapacity { get; set; } = 64;
 
+    /// <summary>Items buffered per <see cref="MeshAgent.SubscribeEvents"/> / <see cref="MeshAgent.SubscribeStream"/> subscription
+    /// before the oldest is dropped (counted in <see cref="MeshSubscription{T}.Dropped"/>). Default: 1024.</summary>
+    public int SubscriptionCapacity { get; set; } = 1024;
+
     /// <summary>Commands/queries handled at the same time. Default: 8.</summary>
     public int MaxConcurrentCommands { get; set; } = 8;
 
@@ -201,6 +205,7 @@ public sealed class MeshAgentOptions
         {
             (OutboxCapacity, 1, nameof(OutboxCapacity)),
             (StreamBufferCapacity, 1, nameof(StreamBufferCapacity)),
+            (SubscriptionCapacity, 1, nameof(SubscriptionCapacity)),
             (MaxConcurrentCommands, 1, nameof(MaxConcurrentCommands)),
             (MaxPendingCommands, MaxConcurrentCommands, nameof(MaxPendingCommands)),
             (MaxMessageBytes, 1024, nameof(MaxMessageBytes)),

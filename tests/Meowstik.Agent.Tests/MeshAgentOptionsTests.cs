@@ -25,6 +25,7 @@ public class MeshAgentOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(10), o.KeepAliveTimeout);
         Assert.Equal(1024, o.OutboxCapacity);
         Assert.Equal(64, o.StreamBufferCapacity);
+        Assert.Equal(1024, o.SubscriptionCapacity);
         Assert.Equal(8, o.MaxConcurrentCommands);
         Assert.Equal(256, o.MaxPendingCommands);
         Assert.Equal(TimeSpan.FromSeconds(30), o.CommandTimeout);
