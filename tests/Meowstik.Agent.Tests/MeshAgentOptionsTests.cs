@@ -82,8 +82,8 @@ public class MeshAgentOptionsTests
     [Fact]
     public void Per_kind_paths_build_hub_uris()
     {
-        Uri uri = MeshPaths.ForKind(new Uri("wss://meowstik.replit.app"), MeshPaths.Vehicle, "comma3x-001");
-        Assert.Equal("wss://meowstik.replit.app/ws/vehicle/comma3x-001", uri.ToString());
+        Uri uri = MeshPaths.ForKind(new Uri("wss://hub.example"), MeshPaths.Vehicle, "comma3x-001");
+        Assert.Equal("wss://hub.example/ws/vehicle/comma3x-001", uri.ToString());
     }
 
     [Fact]
