@@ -26,11 +26,14 @@ namespace Meowstik.Agent;
 /// agent.PublishEvent("trip_started");
 /// </code>
 /// </example>
-public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
+public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
 {
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly CommandDispatcher _dispatcher;
+    private readonly PendingRequests _pending;
+    private readonly LocalSubscribers<MeshEvent> _eventSubscribers;
+    private readonly LocalSubscribers<MeshStreamChunk> _streamSubscribers;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _stateLock = new();
     private TaskCompletionSource _stateSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -90,21 +93,28 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
 
         AdvertisedCapabilities = advertised;
-        DeviceIdUtf8 = Encoding.UTF8.GetBytes(options.DeviceId);
+        byte[] deviceIdUtf8 = Encoding.UTF8.GetBytes(options.DeviceId);
         _heartbeatInterval = options.HeartbeatInterval;
-        Outbox = new AgentOutbox<OutboundMessage>(options.OutboxCapacity, options.StreamBufferCapacity, OnDropped);
-        Pending = new PendingRequests();
-        Sampler = new ProcessMetricsSampler(Time);
+        Outbox = new AgentOutbox<OutboxEntry>(options.OutboxCapacity, options.StreamBufferCapacity, OnDropped);
+        _pending = new PendingRequests();
+        _eventSubscribers = new LocalSubscribers<MeshEvent>(options.SubscriptionCapacity);
+        _streamSubscribers = new LocalSubscribers<MeshStreamChunk>(options.SubscriptionCapacity);
         Instruments = new AgentInstruments(options.DeviceId, () => Outbox.Count, meterFactory);
+        Handshake = new SessionHandshake(options, new RegistrationManifest(deviceIdUtf8, advertised, AdvertisedQueries, AdvertisedCommands), Instruments, Time, _logger);
+        Inbound = new InboundHandler(this, _pending, Instruments, options, Time, _logger);
+        OutboxSender = new OutboxSender(Outbox, Instruments, deviceIdUtf8, OnDropped);
+        Heartbeat = new HeartbeatSender(new ProcessMetricsSampler(Time), Instruments, deviceIdUtf8, Time);
     }
 
     /// <summary>Raised on every state transition (on the thread that caused it; keep handlers short).</summary>
     public event EventHandler<AgentStateChangedEventArgs>? StateChanged;
 
-    /// <summary>Raised for each <c>event</c> message delivered to this agent (on the receive loop; keep handlers short).</summary>
+    /// <summary>Raised for each <c>event</c> message delivered to this agent (on the receive loop; keep handlers short,
+    /// or use <see cref="SubscribeEvents"/>).</summary>
     public event EventHandler<MeshEvent>? EventReceived;
 
-    /// <summary>Raised for each <c>stream</c> chunk delivered to this agent (on the receive loop; keep handlers short).</summary>
+    /// <summary>Raised for each <c>stream</c> chunk delivered to this agent (on the receive loop; keep handlers short,
+    /// or use <see cref="SubscribeStream"/>).</summary>
     public event EventHandler<MeshStreamChunk>? StreamReceived;
 
     /// <inheritdoc />
@@ -159,15 +169,25 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
 
     internal TimeProvider Time { get; }
 
-    internal AgentOutbox<OutboundMessage> Outbox { get; }
-
-    internal PendingRequests Pending { get; }
-
-    internal ProcessMetricsSampler Sampler { get; }
+    internal AgentOutbox<OutboxEntry> Outbox { get; }
 
     internal AgentInstruments Instruments { get; }
 
-    internal byte[] DeviceIdUtf8 { get; }
+    /// <summary>Connects and registers, at the start of each session.</summary>
+    internal SessionHandshake Handshake { get; }
+
+    /// <summary>Handles what each session receives.</summary>
+    internal InboundHandler Inbound { get; }
+
+    /// <summary>Each session's send loop.</summary>
+    internal OutboxSender OutboxSender { get; }
+
+    /// <summary>Each session's heartbeat loop.</summary>
+    internal HeartbeatSender Heartbeat { get; }
+
+    /// <summary>Set by <see cref="MeshAgentHostedService"/> when it reports a rejected token by failing (the host logs that), so the
+    /// agent does not log the same failure a second time.</summary>
+    internal bool AuthFailureReportedByHost { get; set; }
 
     /// <summary>Receive, send and heartbeat loops currently running, across sessions: 0 between sessions.</summary>
     internal int SessionLoops => Volatile.Read(ref _sessionLoops);
@@ -184,9 +204,14 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     /// <param name="cancellationToken">Stops the agent (it closes the connection gracefully).</param>
     /// <returns>A task that ends when the agent stops.</returns>
     /// <exception cref="InvalidOperationException">The agent is already running.</exception>
+    /// <exception cref="ArgumentException">The options were changed after construction and are no longer valid.</exception>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+
+        // Checked again: the options object stays the caller's, and a setting cleared since construction (HubUri) must
+        // fail here, naming the key, not as a null reference in the connect loop.
+        Options.Validate();
         if (Interlocked.Exchange(ref _running, 1) == 1)
         {
             throw new InvalidOperationException("The agent is already running.");
@@ -197,7 +222,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         CancellationToken stopping = run.Token;
         _runToken = stopping;
-        _schedule = new ReconnectSchedule(Options.ReconnectPolicy, Options.StableConnectionThreshold, Time);
+        _schedule = new ReconnectSchedule(Options.CreateReconnectPolicy(), Options.StableConnectionThreshold, Time);
         Task producers = StartBackgroundCapabilities(stopping);
         bool endedOnAuthFailure = false;
         try
@@ -273,18 +298,58 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Subscribes to the events delivered to this agent (broadcasts, events sent to it, the hub's own notices such as
+    /// <c>device_connected</c>), optionally only those from one sender and/or with one name. Enumerate it with
+    /// <c>await foreach</c>; dispose it to stop. It sees everything delivered after it was created, across reconnects, until it
+    /// is disposed or the agent is; a subscriber more than <see cref="MeshAgentOptions.SubscriptionCapacity"/> items behind loses
+    /// the oldest (counted in <see cref="MeshSubscription{T}.Dropped"/>).
+    /// </summary>
+    /// <param name="fromDeviceId">Only events whose <see cref="MeshEvent.From"/> is this device (<c>hub</c> for the hub's notices); null for any sender.</param>
+    /// <param name="eventName">Only events with this <see cref="MeshEvent.Name"/>; null for any.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="ObjectDisposedException">The agent was disposed.</exception>
+    /// <example>
+    /// <code>
+    /// using MeshSubscription&lt;MeshEvent&gt; trips = agent.SubscribeEvents("comma3x-001", "trip_started");
+    /// await foreach (MeshEvent trip in trips.WithCancellation(stoppingToken))
+    ///     Console.WriteLine(trip.Data);
+    /// </code>
+    /// </example>
+    public MeshSubscription<MeshEvent> SubscribeEvents(string? fromDeviceId = null, string? eventName = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        return _eventSubscribers.Add(e => (fromDeviceId is null || e.From == fromDeviceId) && (eventName is null || e.Name == eventName));
+    }
+
+    /// <summary>
+    /// Subscribes to the stream chunks delivered to this agent, optionally only those from one device and/or of one type,
+    /// decoded (<see cref="MeshStreamChunk.Data"/> holds the bytes). The hub forwards a device's stream only to those that asked
+    /// for it: send it the <c>subscribe_stream</c> action first (<c>SendCommandAsync("hub", "subscribe_stream", …)</c> with
+    /// <c>device_id</c> and <c>stream_type</c>). Same lifetime and overflow rules as <see cref="SubscribeEvents"/>.
+    /// </summary>
+    /// <param name="fromDeviceId">Only chunks from this device; null for any.</param>
+    /// <param name="streamType">Only chunks of this <see cref="MeshStreamChunk.StreamType"/> (<c>audio</c>, <c>video</c>…); null for any.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="ObjectDisposedException">The agent was disposed.</exception>
+    public MeshSubscription<MeshStreamChunk> SubscribeStream(string? fromDeviceId = null, string? streamType = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        return _streamSubscribers.Add(c => (fromDeviceId is null || c.From == fromDeviceId) && (streamType is null || c.StreamType == streamType));
+    }
+
     /// <inheritdoc />
     public bool PublishEvent(string eventName, MeshJson data = default, string? to = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
-        return Outbox.EnqueueReliable(OutboundMessage.Create(MessageType.Event, Time, to, null, OutboundPayloads.Event(eventName, data)));
+        return Outbox.EnqueueReliable(OutboxEntry.Create(MessageType.Event, Time, to, null, OutboundPayloads.Event(eventName, data)));
     }
 
     /// <inheritdoc />
     public bool PublishStreamChunk(OutgoingStreamChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        return Outbox.TryEnqueueStream(OutboundMessage.ForChunk(chunk, Time));
+        return Outbox.TryEnqueueStream(OutboxEntry.ForChunk(chunk, Time));
     }
 
     /// <inheritdoc />
@@ -311,7 +376,8 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
     public Task<MeshReply> SendCommandAsync(string deviceId, string action, MeshJson parameters = default, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         RequestAsync(MessageType.Command, deviceId, action, parameters, timeout, cancellationToken);
 
-    /// <summary>Stops the agent (closing the connection), drops what is left in the outbox (counted) and fails pending requests.</summary>
+    /// <summary>Stops the agent (closing the connection), drops what is left in the outbox (counted), fails pending requests and
+    /// ends every subscription.</summary>
     /// <returns>A task that completes when the agent has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -334,7 +400,9 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
 
         Outbox.Complete();
-        Pending.FailAll(new ObjectDisposedException(nameof(MeshAgent), "The agent was disposed before the answer arrived."));
+        _eventSubscribers.CompleteAll();
+        _streamSubscribers.CompleteAll();
+        _pending.FailAll(new ObjectDisposedException(nameof(MeshAgent), "The agent was disposed before the answer arrived."));
         Instruments.Dispose();
     }
 
@@ -387,10 +455,11 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         SetState(AgentState.Online, sessionId is null ? null : "session " + sessionId);
     }
 
-    internal void EnqueueAnswer(MessageType type, string? to, string correlationId, MeshJson payload) =>
-        Outbox.EnqueueReliable(OutboundMessage.Create(type, Time, to, correlationId, payload));
+    IMeshPublisher IInboundTarget.Publisher => this;
 
-    internal void StartDispatch(CommandContext context, TimeSpan? requestedTimeout)
+    void IInboundTarget.Answer(MessageType type, string? to, string correlationId, MeshJson payload) => EnqueueAnswer(type, to, correlationId, payload);
+
+    void IInboundTarget.Dispatch(CommandContext context, TimeSpan? requestedTimeout)
     {
         CancellationToken stopping = _runToken;
 
@@ -398,8 +467,9 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         _ = Task.Run(() => DispatchAndAnswerAsync(context, requestedTimeout, stopping), CancellationToken.None);
     }
 
-    internal void RaiseEvent(MeshEvent meshEvent)
+    void IInboundTarget.Deliver(MeshEvent meshEvent)
     {
+        _eventSubscribers.Publish(meshEvent);
         try
         {
             EventReceived?.Invoke(this, meshEvent);
@@ -410,8 +480,9 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
     }
 
-    internal void RaiseStream(MeshStreamChunk chunk)
+    void IInboundTarget.Deliver(MeshStreamChunk chunk)
     {
+        _streamSubscribers.Publish(chunk);
         try
         {
             StreamReceived?.Invoke(this, chunk);
@@ -422,7 +493,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
     }
 
-    internal void OnDropped(OutboundMessage message, OutboxDropReason reason)
+    private void OnDropped(OutboxEntry message, OutboxDropReason reason)
     {
         string name = OutboxDropReasons.GetName(reason);
         Instruments.Dropped(name);
@@ -438,7 +509,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
 
         if (message.Type is MessageType.Query or MessageType.Command)
         {
-            Pending.TryFail(message.Id, new MeshRequestException(name, "The request was dropped from the outbox before it was sent."));
+            _pending.TryFail(message.Id, new MeshRequestException(name, "The request was dropped from the outbox before it was sent."));
         }
     }
 
@@ -463,7 +534,11 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
                     SetState(AgentState.AuthFailed, outcome.Reason);
                     if (Options.AuthFailureRetryDelay is not { } retry)
                     {
-                        AgentLog.AuthFailedStopping(_logger, DeviceId, outcome.Reason);
+                        if (!AuthFailureReportedByHost)
+                        {
+                            AgentLog.AuthFailedStopping(_logger, DeviceId, outcome.Reason);
+                        }
+
                         return true;
                     }
 
@@ -486,6 +561,9 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
 
         return false;
     }
+
+    private void EnqueueAnswer(MessageType type, string? to, string correlationId, MeshJson payload) =>
+        Outbox.EnqueueReliable(OutboxEntry.Create(type, Time, to, correlationId, payload));
 
     private async Task DispatchAndAnswerAsync(CommandContext context, TimeSpan? requestedTimeout, CancellationToken stopping)
     {
@@ -514,10 +592,10 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         TimeSpan wait = timeout ?? Options.RequestTimeout;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(wait, TimeSpan.Zero, nameof(timeout));
         string id = MessageId.NewId(Time);
-        TaskCompletionSource<MeshReply> waiter = Pending.Add(id);
+        TaskCompletionSource<MeshReply> waiter = _pending.Add(id);
         try
         {
-            var message = OutboundMessage.Create(type, id, Time, deviceId, OutboundPayloads.Request(action, parameters, (long)wait.TotalMilliseconds));
+            var message = OutboxEntry.Create(type, id, Time, deviceId, OutboundPayloads.Request(action, parameters, (long)wait.TotalMilliseconds));
             Outbox.EnqueueReliable(message);
             return await waiter.Task.WaitAsync(wait, Time, cancellationToken).ConfigureAwait(false);
         }
@@ -527,7 +605,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable
         }
         finally
         {
-            Pending.Remove(id);
+            _pending.Remove(id);
         }
     }
 

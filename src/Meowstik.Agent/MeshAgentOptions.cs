@@ -4,16 +4,29 @@ using Meowstik.Protocol;
 
 namespace Meowstik.Agent;
 
-/// <summary>Configures a <see cref="MeshAgent"/>. Every setting has a documented default; only
-/// <see cref="DeviceId"/> and a token (<see cref="Token"/> or <see cref="TokenProvider"/>) are required.</summary>
+/// <summary>
+/// Configures a <see cref="MeshAgent"/>. Only <see cref="HubUri"/>, <see cref="DeviceId"/> and a token (<see cref="Token"/> or
+/// <see cref="TokenProvider"/>) are required; every other setting has a documented default.
+/// </summary>
+/// <remarks>
+/// <para>Hosted agents bind these options from the <see cref="SectionName"/> section (<c>Meowstik:Agent</c>): each key is the
+/// property's name (<c>Meowstik:Agent:HubUri</c>, <c>Meowstik:Agent:Reconnect:MaxDelay</c>, <c>Meowstik:Agent:Tls:PinnedPublicKeySha256:0</c>).
+/// A key that names no setting is a start-up error.</para>
+/// <para>A few settings are objects or callbacks and can only be set in code: <see cref="TokenProvider"/>, <see cref="ReconnectPolicy"/>,
+/// <see cref="Proxy"/>, and <see cref="MeshAgentTlsOptions.TrustedCertificateAuthorities"/>, <see cref="MeshAgentTlsOptions.ClientCertificates"/>
+/// and <see cref="MeshAgentTlsOptions.RemoteCertificateValidation"/> under <see cref="Tls"/>.</para>
+/// </remarks>
 public sealed class MeshAgentOptions
 {
-    /// <summary>The default hub endpoint from the design document: <c>wss://meowstik.replit.app/ws/mesh</c>.</summary>
-    public static readonly Uri DefaultHubUri = new("wss://meowstik.replit.app" + MeshPaths.Mesh);
+    /// <summary>The configuration section a hosted agent's options are read from: <c>Meowstik:Agent</c>.</summary>
+    public const string SectionName = "Meowstik:Agent";
 
-    /// <summary>The hub's WebSocket endpoint (<c>ws://</c> or <c>wss://</c>). Default: <see cref="DefaultHubUri"/>.
-    /// See <see cref="MeshPaths"/> for the per-kind paths.</summary>
-    public Uri HubUri { get; set; } = DefaultHubUri;
+    /// <summary>
+    /// The hub's WebSocket endpoint (<c>ws://</c> or <c>wss://</c>), e.g. <c>wss://hub.example/ws/mesh</c>. Required: there is no
+    /// default hub, so a missing or misspelt setting stops the agent at start instead of sending the device's token to some
+    /// address it was never meant for. See <see cref="MeshPaths"/> for the per-kind paths.
+    /// </summary>
+    public Uri? HubUri { get; set; }
 
     /// <summary>This device's id (1-64 of <c>[A-Za-z0-9._-]</c>), e.g. <c>comma3x-001</c>. Required.</summary>
     public string DeviceId { get; set; } = string.Empty;
@@ -33,8 +46,13 @@ public sealed class MeshAgentOptions
     /// <summary>Capability names to advertise in addition to those of the registered capability plugins. Default: empty.</summary>
     public IList<string> Capabilities { get; } = [];
 
-    /// <summary>How long to wait between reconnect attempts. Default: <see cref="ExponentialBackoffPolicy"/> (full jitter, 1 s initial, 60 s cap).</summary>
-    public IReconnectPolicy ReconnectPolicy { get; set; } = new ExponentialBackoffPolicy();
+    /// <summary>The exponential backoff between reconnect attempts (full jitter, 1 s initial ceiling, 60 s cap), used unless
+    /// <see cref="ReconnectPolicy"/> is set.</summary>
+    public MeshAgentReconnectOptions Reconnect { get; } = new();
+
+    /// <summary>A custom reconnect strategy that replaces <see cref="Reconnect"/>. Default: null (exponential backoff from
+    /// <see cref="Reconnect"/>). Code only.</summary>
+    public IReconnectPolicy? ReconnectPolicy { get; set; }
 
     /// <summary>A connection that stayed online this long resets the backoff to its first step. Default: 30 seconds.</summary>
     public TimeSpan StableConnectionThreshold { get; set; } = TimeSpan.FromSeconds(30);
@@ -65,6 +83,10 @@ public sealed class MeshAgentOptions
     /// <summary>Stream chunks buffered while online before the oldest is dropped. Default: 64.</summary>
     public int StreamBufferCapacity { get; set; } = 64;
 
+    /// <summary>Items buffered per <see cref="MeshAgent.SubscribeEvents"/> / <see cref="MeshAgent.SubscribeStream"/> subscription
+    /// before the oldest is dropped (counted in <see cref="MeshSubscription{T}.Dropped"/>). Default: 1024.</summary>
+    public int SubscriptionCapacity { get; set; } = 1024;
+
     /// <summary>Commands/queries handled at the same time. Default: 8.</summary>
     public int MaxConcurrentCommands { get; set; } = 8;
 
@@ -89,63 +111,130 @@ public sealed class MeshAgentOptions
     /// <summary>TLS settings: private CA, certificate pinning, client certificates. Default: platform validation.</summary>
     public MeshAgentTlsOptions Tls { get; } = new();
 
-    /// <summary>The HTTP proxy for the WebSocket connection. Default: null (the system default proxy).</summary>
+    /// <summary>
+    /// For an agent run by <c>AddMeowstikAgent</c>: stop the application when the hub rejects the token and no
+    /// <see cref="AuthFailureRetryDelay"/> is set (the hosted service fails, so the host's
+    /// <c>BackgroundServiceExceptionBehavior.StopHost</c> stops it). False keeps the application running with the agent in
+    /// <see cref="AgentState.AuthFailed"/>. Default: true.
+    /// </summary>
+    public bool StopApplicationOnAuthFailure { get; set; } = true;
+
+    /// <summary>The HTTP proxy for the WebSocket connection. Default: null (the system default proxy). Code only.</summary>
     public IWebProxy? Proxy { get; set; }
 
     /// <summary>Extra HTTP headers on the WebSocket upgrade request. Default: empty.</summary>
     public IDictionary<string, string> RequestHeaders { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Checks the options and throws a clear error for the first invalid one.</summary>
-    /// <exception cref="ArgumentException">A setting is invalid.</exception>
+    /// <summary>Checks the options and throws a clear error for the first invalid one; the message names the
+    /// configuration key to fix (<c>Meowstik:Agent:HubUri</c>).</summary>
+    /// <exception cref="ArgumentException">A setting is invalid (<see cref="ArgumentException.ParamName"/> is the option's name).</exception>
     public void Validate()
     {
-        if (HubUri is null || !HubUri.IsAbsoluteUri || (HubUri.Scheme != "ws" && HubUri.Scheme != "wss"))
+        foreach (MeshAgentOptionError error in FindErrors(SectionName))
         {
-            throw new ArgumentException("HubUri must be an absolute ws:// or wss:// URI.", nameof(HubUri));
+            throw error.ToException();
+        }
+    }
+
+    /// <summary>Every invalid setting, in declaration order; each message starts with its key under <paramref name="sectionPath"/>.</summary>
+    internal IEnumerable<MeshAgentOptionError> FindErrors(string sectionPath)
+    {
+        string Key(string name) => sectionPath.Length == 0 ? name : sectionPath + ":" + name;
+
+        if (HubUri is null)
+        {
+            yield return new(nameof(HubUri), $"{Key(nameof(HubUri))} is not set: set it to the hub's ws:// or wss:// endpoint, e.g. wss://hub.example/ws/mesh (there is no default hub).");
+        }
+        else if (!HubUri.IsAbsoluteUri || (HubUri.Scheme != "ws" && HubUri.Scheme != "wss"))
+        {
+            yield return new(nameof(HubUri), $"{Key(nameof(HubUri))} '{HubUri}' is invalid: use an absolute ws:// or wss:// URI.");
         }
 
         if (!Meowstik.Protocol.DeviceId.IsValid(DeviceId.AsSpan()) || Meowstik.Protocol.DeviceId.IsReserved(DeviceId.AsSpan()))
         {
-            throw new ArgumentException($"DeviceId '{DeviceId}' is invalid: use 1-64 of [A-Za-z0-9._-], not 'hub' or 'broadcast'.", nameof(DeviceId));
+            yield return new(nameof(DeviceId), DeviceId.Length == 0
+                ? $"{Key(nameof(DeviceId))} is not set: use 1-64 of [A-Za-z0-9._-], not 'hub' or 'broadcast'."
+                : $"{Key(nameof(DeviceId))} '{DeviceId}' is invalid: use 1-64 of [A-Za-z0-9._-], not 'hub' or 'broadcast'.");
         }
 
         if (string.IsNullOrEmpty(Token) && TokenProvider is null)
         {
-            throw new ArgumentException("Set Token or TokenProvider: the hub requires a device token.", nameof(Token));
+            yield return new(nameof(Token), $"{Key(nameof(Token))} is not set: the hub requires a device token (or set MeshAgentOptions.TokenProvider in code).");
         }
 
         if (string.IsNullOrWhiteSpace(DeviceType))
         {
-            throw new ArgumentException("DeviceType must not be empty.", nameof(DeviceType));
+            yield return new(nameof(DeviceType), $"{Key(nameof(DeviceType))} must not be empty.");
         }
 
-        ArgumentNullException.ThrowIfNull(ReconnectPolicy, nameof(ReconnectPolicy));
-        RequirePositive(HeartbeatInterval, nameof(HeartbeatInterval));
-        RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
-        RequirePositive(RegistrationTimeout, nameof(RegistrationTimeout));
-        RequirePositive(CommandTimeout, nameof(CommandTimeout));
-        RequirePositive(RequestTimeout, nameof(RequestTimeout));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(CommandTimeout, MaxTimeout, nameof(CommandTimeout));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(RequestTimeout, MaxTimeout, nameof(RequestTimeout));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(HeartbeatInterval, MaxTimeout, nameof(HeartbeatInterval));
-        ArgumentOutOfRangeException.ThrowIfLessThan(OutboxCapacity, 1, nameof(OutboxCapacity));
-        ArgumentOutOfRangeException.ThrowIfLessThan(StreamBufferCapacity, 1, nameof(StreamBufferCapacity));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentCommands, 1, nameof(MaxConcurrentCommands));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingCommands, MaxConcurrentCommands, nameof(MaxPendingCommands));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1024, nameof(MaxMessageBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero, nameof(KeepAliveInterval));
-        ArgumentOutOfRangeException.ThrowIfLessThan(StableConnectionThreshold, TimeSpan.Zero, nameof(StableConnectionThreshold));
-        if (AuthFailureRetryDelay is { } retry)
+        TimeSpan initial = Reconnect.InitialDelay, max = Reconnect.MaxDelay;
+        if (initial <= TimeSpan.Zero || max < initial || max > MaxTimeout)
         {
-            RequirePositive(retry, nameof(AuthFailureRetryDelay));
+            yield return new(nameof(Reconnect), $"{Key("Reconnect:InitialDelay")} and {Key("Reconnect:MaxDelay")} must satisfy 0 < InitialDelay <= MaxDelay <= {MaxTimeout} (they are {initial} and {max}).", Reconnect, OutOfRange: true);
+        }
+
+        foreach ((TimeSpan value, string name) in new[]
+        {
+            (HeartbeatInterval, nameof(HeartbeatInterval)),
+            (ConnectTimeout, nameof(ConnectTimeout)),
+            (RegistrationTimeout, nameof(RegistrationTimeout)),
+            (CommandTimeout, nameof(CommandTimeout)),
+            (RequestTimeout, nameof(RequestTimeout)),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return new(name, $"{Key(name)} must be positive (it is {value}).", value, OutOfRange: true);
+            }
+        }
+
+        foreach ((TimeSpan value, string name) in new[]
+        {
+            (CommandTimeout, nameof(CommandTimeout)),
+            (RequestTimeout, nameof(RequestTimeout)),
+            (HeartbeatInterval, nameof(HeartbeatInterval)),
+        })
+        {
+            if (value > MaxTimeout)
+            {
+                yield return new(name, $"{Key(name)} must be at most {MaxTimeout} (it is {value}).", value, OutOfRange: true);
+            }
+        }
+
+        foreach ((int value, int min, string name) in new[]
+        {
+            (OutboxCapacity, 1, nameof(OutboxCapacity)),
+            (StreamBufferCapacity, 1, nameof(StreamBufferCapacity)),
+            (SubscriptionCapacity, 1, nameof(SubscriptionCapacity)),
+            (MaxConcurrentCommands, 1, nameof(MaxConcurrentCommands)),
+            (MaxPendingCommands, MaxConcurrentCommands, nameof(MaxPendingCommands)),
+            (MaxMessageBytes, 1024, nameof(MaxMessageBytes)),
+        })
+        {
+            if (value < min)
+            {
+                string bound = name == nameof(MaxPendingCommands) ? $"{min} ({Key(nameof(MaxConcurrentCommands))})" : min.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                yield return new(name, $"{Key(name)} must be at least {bound} (it is {value}).", value, OutOfRange: true);
+            }
+        }
+
+        if (KeepAliveInterval < TimeSpan.Zero)
+        {
+            yield return new(nameof(KeepAliveInterval), $"{Key(nameof(KeepAliveInterval))} must not be negative (it is {KeepAliveInterval}).", KeepAliveInterval, OutOfRange: true);
+        }
+
+        if (StableConnectionThreshold < TimeSpan.Zero)
+        {
+            yield return new(nameof(StableConnectionThreshold), $"{Key(nameof(StableConnectionThreshold))} must not be negative (it is {StableConnectionThreshold}).", StableConnectionThreshold, OutOfRange: true);
+        }
+
+        if (AuthFailureRetryDelay is { } retry && retry <= TimeSpan.Zero)
+        {
+            yield return new(nameof(AuthFailureRetryDelay), $"{Key(nameof(AuthFailureRetryDelay))} must be positive when set (it is {retry}).", retry, OutOfRange: true);
         }
     }
 
-    private static void RequirePositive(TimeSpan value, string name)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
-        }
-    }
+    /// <summary>The reconnect strategy in effect: <see cref="ReconnectPolicy"/>, or exponential backoff from <see cref="Reconnect"/>.</summary>
+    internal IReconnectPolicy CreateReconnectPolicy() =>
+        ReconnectPolicy ?? new ExponentialBackoffPolicy { InitialDelay = Reconnect.InitialDelay, MaxDelay = Reconnect.MaxDelay };
 }

@@ -11,6 +11,13 @@ public sealed class MeshAuthenticationException : Exception
         Reason = reason;
     }
 
+    /// <summary>Creates the exception with a message of its own (the hosted service's, which names the device and the fix).</summary>
+    internal MeshAuthenticationException(string reason, string message)
+        : base(message)
+    {
+        Reason = reason;
+    }
+
     /// <summary>The hub's reason.</summary>
     public string Reason { get; }
 }

@@ -1,5 +1,4 @@
 using Meowstik.Agent;
-using Microsoft.Extensions.Configuration;
 
 namespace Meowstik.Agent.Tests;
 
@@ -9,9 +8,14 @@ public class MeshAgentOptionsTests
     public void Defaults_match_the_documentation()
     {
         var o = new MeshAgentOptions();
-        Assert.Equal(new Uri("wss://meowstik.replit.app/ws/mesh"), o.HubUri);
+        Assert.Null(o.HubUri);
         Assert.Equal("generic", o.DeviceType);
-        Assert.IsType<ExponentialBackoffPolicy>(o.ReconnectPolicy);
+        Assert.Null(o.ReconnectPolicy);
+        Assert.Equal(TimeSpan.FromSeconds(1), o.Reconnect.InitialDelay);
+        Assert.Equal(TimeSpan.FromSeconds(60), o.Reconnect.MaxDelay);
+        var policy = Assert.IsType<ExponentialBackoffPolicy>(o.CreateReconnectPolicy());
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)), (policy.InitialDelay, policy.MaxDelay));
+        Assert.True(o.StopApplicationOnAuthFailure);
         Assert.Equal(TimeSpan.FromSeconds(30), o.StableConnectionThreshold);
         Assert.Null(o.AuthFailureRetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(30), o.HeartbeatInterval);
@@ -21,6 +25,7 @@ public class MeshAgentOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(10), o.KeepAliveTimeout);
         Assert.Equal(1024, o.OutboxCapacity);
         Assert.Equal(64, o.StreamBufferCapacity);
+        Assert.Equal(1024, o.SubscriptionCapacity);
         Assert.Equal(8, o.MaxConcurrentCommands);
         Assert.Equal(256, o.MaxPendingCommands);
         Assert.Equal(TimeSpan.FromSeconds(30), o.CommandTimeout);
@@ -77,62 +82,49 @@ public class MeshAgentOptionsTests
     [Fact]
     public void Per_kind_paths_build_hub_uris()
     {
-        Uri uri = MeshPaths.ForKind(new Uri("wss://meowstik.replit.app"), MeshPaths.Vehicle, "comma3x-001");
-        Assert.Equal("wss://meowstik.replit.app/ws/vehicle/comma3x-001", uri.ToString());
+        Uri uri = MeshPaths.ForKind(new Uri("wss://hub.example"), MeshPaths.Vehicle, "comma3x-001");
+        Assert.Equal("wss://hub.example/ws/vehicle/comma3x-001", uri.ToString());
     }
 
     [Fact]
-    public void Configuration_binding_reads_every_documented_key()
+    public void There_is_no_default_hub_and_the_error_names_the_key_to_set()
     {
-        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MeshAgent:HubUri"] = "ws://10.0.0.2:8080/ws/mesh",
-            ["MeshAgent:DeviceId"] = "homeserver-001",
-            ["MeshAgent:DeviceType"] = "home_server",
-            ["MeshAgent:DeviceName"] = "Basement",
-            ["MeshAgent:Token"] = "abc",
-            ["MeshAgent:Capabilities:0"] = "iot_hub",
-            ["MeshAgent:Capabilities:1"] = "ssh_tunnel",
-            ["MeshAgent:HeartbeatInterval"] = "00:00:05",
-            ["MeshAgent:AuthFailureRetryDelay"] = "00:10:00",
-            ["MeshAgent:OutboxCapacity"] = "50",
-            ["MeshAgent:MaxConcurrentCommands"] = "2",
-            ["MeshAgent:CommandTimeout"] = "00:00:03",
-            ["MeshAgent:Reconnect:InitialDelay"] = "00:00:00.5",
-            ["MeshAgent:Reconnect:MaxDelay"] = "00:00:20",
-            ["MeshAgent:Tls:PinnedPublicKeySha256:0"] = "pin1",
-            ["MeshAgent:RequestHeaders:X-Site"] = "home",
-            ["MeshAgent:Proxy"] = "http://proxy.local:3128",
-        }).Build();
-        var o = new MeshAgentOptions();
-        MeshAgentConfiguration.Bind(config.GetSection("MeshAgent"), o);
-
-        Assert.Equal(new Uri("ws://10.0.0.2:8080/ws/mesh"), o.HubUri);
-        Assert.Equal(("homeserver-001", "home_server", "Basement", "abc"), (o.DeviceId, o.DeviceType, o.DeviceName, o.Token));
-        Assert.Equal(["iot_hub", "ssh_tunnel"], o.Capabilities);
-        Assert.Equal(TimeSpan.FromSeconds(5), o.HeartbeatInterval);
-        Assert.Equal(TimeSpan.FromMinutes(10), o.AuthFailureRetryDelay);
-        Assert.Equal(50, o.OutboxCapacity);
-        Assert.Equal(2, o.MaxConcurrentCommands);
-        Assert.Equal(TimeSpan.FromSeconds(3), o.CommandTimeout);
-        var policy = Assert.IsType<ExponentialBackoffPolicy>(o.ReconnectPolicy);
-        Assert.Equal(TimeSpan.FromMilliseconds(500), policy.InitialDelay);
-        Assert.Equal(TimeSpan.FromSeconds(20), policy.MaxDelay);
-        Assert.Equal(["pin1"], o.Tls.PinnedPublicKeySha256);
-        Assert.Equal("home", o.RequestHeaders["X-Site"]);
-        Assert.NotNull(o.Proxy);
-        o.Validate();
+        MeshAgentOptions o = TestAgents.Options();
+        o.HubUri = null;
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new MeshAgent(o));
+        Assert.Equal("HubUri", error.ParamName);
+        Assert.Contains("Meowstik:Agent:HubUri is not set", error.Message);
     }
 
     [Fact]
-    public void Configuration_binding_reports_the_bad_key()
+    public async Task RunAsync_checks_the_options_again_when_they_changed_after_construction()
     {
-        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["HeartbeatInterval"] = "soon",
-        }).Build();
-        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => MeshAgentConfiguration.Bind(config, new MeshAgentOptions()));
-        Assert.Contains("HeartbeatInterval", error.Message);
-        Assert.Contains("soon", error.Message);
+        MeshAgentOptions o = TestAgents.Options();
+        await using var agent = new MeshAgent(o);
+        o.HubUri = null;
+        ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() => agent.RunAsync());
+        Assert.Contains("Meowstik:Agent:HubUri", error.Message);
+    }
+
+    [Fact]
+    public void Reconnect_delays_are_checked_and_a_custom_policy_replaces_them()
+    {
+        MeshAgentOptions o = TestAgents.Options();
+        o.Reconnect.MaxDelay = TimeSpan.FromMilliseconds(10);
+        Assert.Contains("Meowstik:Agent:Reconnect:MaxDelay", Assert.Throws<ArgumentOutOfRangeException>(o.Validate).Message);
+
+        var custom = new ExponentialBackoffPolicy { InitialDelay = TimeSpan.FromSeconds(3) };
+        o = TestAgents.Options();
+        o.ReconnectPolicy = custom;
+        Assert.Same(custom, o.CreateReconnectPolicy());
+    }
+
+    [Fact]
+    public void Validation_lists_every_invalid_setting_under_the_section_it_was_bound_from()
+    {
+        var o = new MeshAgentOptions { OutboxCapacity = 0 };
+        Assert.Equal(
+            ["Devices:Car:HubUri", "Devices:Car:DeviceId", "Devices:Car:Token", "Devices:Car:OutboxCapacity"],
+            o.FindErrors("Devices:Car").Select(e => e.Message.Split(' ')[0]));
     }
 }

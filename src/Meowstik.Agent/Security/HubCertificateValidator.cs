@@ -12,7 +12,12 @@ internal sealed class HubCertificateValidator
 
     public HubCertificateValidator(MeshAgentTlsOptions options)
     {
-        _authorities = options.TrustedCertificateAuthorities;
+        _authorities = [];
+        foreach (X509Certificate authority in options.TrustedCertificateAuthorities)
+        {
+            _authorities.Add(authority as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(authority.GetRawCertData()));
+        }
+
         _pins = new HashSet<string>(options.PinnedPublicKeySha256, StringComparer.Ordinal);
     }
 
@@ -24,7 +29,7 @@ internal sealed class HubCertificateValidator
             return custom;
         }
 
-        if (!options.NeedsCustomValidation)
+        if (options.TrustedCertificateAuthorities.Count == 0 && options.PinnedPublicKeySha256.Count == 0)
         {
             return null;
         }

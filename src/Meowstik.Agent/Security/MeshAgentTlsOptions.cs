@@ -5,14 +5,17 @@ namespace Meowstik.Agent;
 
 /// <summary>
 /// TLS settings for <c>wss://</c> hubs. With nothing set the platform's normal certificate validation applies.
+/// Configuration binds <see cref="PinnedPublicKeySha256"/> (<c>Meowstik:Agent:Tls:PinnedPublicKeySha256:0</c>…); the certificates
+/// and the callback are objects, set in code.
 /// </summary>
 public sealed class MeshAgentTlsOptions
 {
     /// <summary>
     /// Private certificate authorities to trust (a home server's own CA). When non-empty, the hub's certificate must
-    /// chain to one of these (the system store is not consulted) and its name must match the hub host. Default: empty.
+    /// chain to one of these (the system store is not consulted) and its name must match the hub host. Default: empty. Code only.
     /// </summary>
-    public X509Certificate2Collection TrustedCertificateAuthorities { get; } = [];
+    /// <remarks>An <see cref="X509CertificateCollection"/>, like <see cref="ClientCertificates"/>: add <see cref="X509Certificate2"/>s.</remarks>
+    public X509CertificateCollection TrustedCertificateAuthorities { get; } = [];
 
     /// <summary>
     /// Certificate pins: base64 SHA-256 hashes of the SubjectPublicKeyInfo (the HPKP "pin-sha256" form) of any
@@ -21,15 +24,11 @@ public sealed class MeshAgentTlsOptions
     /// </summary>
     public IList<string> PinnedPublicKeySha256 { get; } = [];
 
-    /// <summary>Client certificates for mutual TLS. Default: empty.</summary>
+    /// <summary>Client certificates for mutual TLS. Default: empty. Code only.</summary>
     public X509CertificateCollection ClientCertificates { get; } = [];
 
     /// <summary>
-    /// A validation callback that replaces all of the above checks (for platform-specific needs). Default: null.
+    /// A validation callback that replaces all of the above checks (for platform-specific needs). Default: null. Code only.
     /// </summary>
     public RemoteCertificateValidationCallback? RemoteCertificateValidation { get; set; }
-
-    /// <summary>Whether any setting requires a custom validation callback.</summary>
-    internal bool NeedsCustomValidation =>
-        RemoteCertificateValidation is not null || TrustedCertificateAuthorities.Count > 0 || PinnedPublicKeySha256.Count > 0;
 }

@@ -2,6 +2,7 @@ using Meowstik.Agent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Meowstik.Agent.Tests.Hosting;
 
@@ -61,25 +62,25 @@ public class MeowstikAgentServiceCollectionExtensionsTests
     {
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["HubUri"] = "ws://127.0.0.1:9/ws/mesh",
-            ["DeviceId"] = "pi-007",
-            ["Token"] = "from-config",
+            ["Meowstik:Agent:HubUri"] = "ws://127.0.0.1:9/ws/mesh",
+            ["Meowstik:Agent:DeviceId"] = "pi-007",
+            ["Meowstik:Agent:Token"] = "from-config",
         }).Build();
         var services = new ServiceCollection();
-        services.AddMeowstikAgent(config, o => o.DeviceName = "Garage Pi");
+        services.AddMeowstikAgent(config.GetSection(MeshAgentOptions.SectionName), o => o.DeviceName = "Garage Pi");
         await using ServiceProvider provider = services.BuildServiceProvider();
         MeshAgent agent = provider.GetRequiredService<MeshAgent>();
         Assert.Equal("pi-007", agent.DeviceId);
     }
 
     [Fact]
-    public async Task Invalid_options_fail_when_the_agent_is_resolved()
+    public async Task Invalid_options_fail_when_the_agent_is_resolved_naming_every_key()
     {
         var services = new ServiceCollection();
         services.AddMeowstikAgent(o => o.DeviceId = "x");
         await using ServiceProvider provider = services.BuildServiceProvider();
-        ArgumentException error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<MeshAgent>());
-        Assert.Equal("Token", error.ParamName);
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<MeshAgent>());
+        Assert.Equal(["Meowstik:Agent:HubUri", "Meowstik:Agent:Token"], error.Failures.Select(f => f.Split(' ')[0]));
     }
 
     private sealed class Lamp2 : MeshCapability

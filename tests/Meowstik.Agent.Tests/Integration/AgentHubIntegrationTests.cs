@@ -315,12 +315,12 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["MeshAgent:HubUri"] = _hub.MeshUri.ToString(),
-            ["MeshAgent:DeviceId"] = "homeserver-001",
-            ["MeshAgent:DeviceType"] = "home_server",
-            ["MeshAgent:Token"] = token,
+            ["Meowstik:Agent:HubUri"] = _hub.MeshUri.ToString(),
+            ["Meowstik:Agent:DeviceId"] = "homeserver-001",
+            ["Meowstik:Agent:DeviceType"] = "home_server",
+            ["Meowstik:Agent:Token"] = token,
         });
-        builder.Services.AddMeowstikAgent(builder.Configuration.GetSection("MeshAgent")).AddCapability<SpeakCapability>();
+        builder.Services.AddMeowstikAgent(builder.Configuration.GetSection(MeshAgentOptions.SectionName)).AddCapability<SpeakCapability>();
         using IHost host = builder.Build();
         await host.StartAsync();
         MeshAgent agent = host.Services.GetRequiredService<MeshAgent>();

@@ -2,11 +2,11 @@ using Meowstik.Protocol;
 
 namespace Meowstik.Agent;
 
-/// <summary>A message waiting in the outbox. The payload is built when the message is produced (so its content and
-/// timestamp reflect that moment); the send loop wraps it in an envelope.</summary>
-internal sealed class OutboundMessage
+/// <summary>A message waiting in the agent's outbox. The payload is built when the message is produced (so its content and
+/// timestamp reflect that moment); <see cref="OutboxSender"/> wraps it in an envelope.</summary>
+internal sealed class OutboxEntry
 {
-    private OutboundMessage(MessageType type, string id, string? to, string? correlationId, DateTimeOffset timestamp, MeshJson payload, OutgoingStreamChunk? chunk)
+    private OutboxEntry(MessageType type, string id, string? to, string? correlationId, DateTimeOffset timestamp, MeshJson payload, OutgoingStreamChunk? chunk)
     {
         Type = type;
         Id = id;
@@ -33,12 +33,12 @@ internal sealed class OutboundMessage
     /// <summary>The stream chunk, encoded by the send loop so its bytes are base64-written once, straight into the frame.</summary>
     public OutgoingStreamChunk? Chunk { get; }
 
-    public static OutboundMessage Create(MessageType type, TimeProvider time, string? to, string? correlationId, MeshJson payload) =>
+    public static OutboxEntry Create(MessageType type, TimeProvider time, string? to, string? correlationId, MeshJson payload) =>
         new(type, MessageId.NewId(time), to, correlationId, time.GetUtcNow(), payload, null);
 
-    public static OutboundMessage Create(MessageType type, string id, TimeProvider time, string? to, MeshJson payload) =>
+    public static OutboxEntry Create(MessageType type, string id, TimeProvider time, string? to, MeshJson payload) =>
         new(type, id, to, null, time.GetUtcNow(), payload, null);
 
-    public static OutboundMessage ForChunk(OutgoingStreamChunk chunk, TimeProvider time) =>
+    public static OutboxEntry ForChunk(OutgoingStreamChunk chunk, TimeProvider time) =>
         new(MessageType.Stream, MessageId.NewId(time), chunk.To, null, time.GetUtcNow(), MeshJson.None, chunk);
 }
