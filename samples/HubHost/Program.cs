@@ -5,6 +5,7 @@
 // (HTTPS for wss:// through Kestrel's normal certificate configuration).
 using HubHost;
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -15,7 +16,8 @@ if (args.Length > 0 && args[0] == "token")
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 string database = builder.Configuration["Meowstik:DatabasePath"] ?? "meowstik-hub.db";
-builder.Services.AddMeowstikHub(o => o.DatabasePath = database);
+builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = database);
+builder.Services.AddMeowstikHub();
 
 WebApplication app = builder.Build();
 app.MapMeowstikHub();

@@ -1,4 +1,5 @@
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 
 namespace HubHost;
 

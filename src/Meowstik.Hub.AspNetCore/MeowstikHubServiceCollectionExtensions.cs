@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ public static class MeowstikHubServiceCollectionExtensions
     private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>
-    /// Adds <see cref="MeshHub"/> as a singleton with its embedded defaults: one SQLite file (<see cref="MeshHubOptions.DatabasePath"/>)
+    /// Adds <see cref="MeshHub"/> as a singleton with its embedded defaults: one SQLite file (<see cref="SqliteHubOptions.DatabasePath"/>)
     /// for hashed tokens, catch phrases and the audit trail (<see cref="SqliteAuditSink"/>), in-memory state
     /// (<see cref="InMemoryStateStore"/>) and a single-node backplane (<see cref="NullBackplane"/>). Register your own
     /// <see cref="IAuditSink"/>, <see cref="ITokenStore"/>, <see cref="IStateStore"/>, <see cref="IMeshBackplane"/> or
@@ -36,7 +37,7 @@ public static class MeowstikHubServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp =>
             // Opening is quick (create/migrate a local file); the factory cannot be async.
-            SqliteMeshStore.OpenAsync(sp.GetRequiredService<IOptions<MeshHubOptions>>().Value.DatabasePath).GetAwaiter().GetResult());
+            SqliteMeshStore.OpenAsync(sp.GetRequiredService<IOptions<SqliteHubOptions>>().Value.DatabasePath).GetAwaiter().GetResult());
         services.TryAddSingleton<ITokenStore>(static sp => new SqliteTokenStore(sp.GetRequiredService<SqliteMeshStore>()));
         services.TryAddSingleton<ICatchPhraseStore>(static sp => new SqliteCatchPhraseStore(sp.GetRequiredService<SqliteMeshStore>()));
         services.TryAddSingleton<IAuditSink>(static sp => new SqliteAuditSink(

@@ -58,9 +58,9 @@ public sealed class HubTestHost : IAsyncDisposable
         if (time is not null) builder.Services.AddSingleton(time);
         services?.Invoke(builder.Services);
         string database = Path.Combine(directory, "hub.db");
+        builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = database);
         builder.Services.AddMeowstikHub(o =>
         {
-            o.DatabasePath = database;
             o.TimerResolution = TimeSpan.FromMilliseconds(20);
             o.CloseTimeout = TimeSpan.FromSeconds(1);
             o.Audit.FlushInterval = TimeSpan.FromMilliseconds(50);
