@@ -195,7 +195,6 @@ public sealed partial class MeshHub : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(stores);
         options ??= new MeshHubOptions();
-        options.Validate();
         OwnedStores owned = await OwnedStores.OpenAsync(stores, options, timeProvider, loggerFactory, meterFactory, cancellationToken).ConfigureAwait(false);
         return new MeshHub(owned.Auth, options, stores.Audit, null, null, timeProvider, loggerFactory, meterFactory, owned.CatchPhrases, owned);
     }

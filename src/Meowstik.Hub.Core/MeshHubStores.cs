@@ -68,6 +68,7 @@ internal sealed class OwnedStores : IAsyncDisposable
         AuthManager? auth = null;
         try
         {
+            options.Validate();
             auth = new AuthManager(stores.Tokens, options.Auth, stores.Audit, time, loggerFactory?.CreateLogger<AuthManager>(), meterFactory);
             await auth.LoadAsync(cancellationToken).ConfigureAwait(false);
             CatchPhraseRegistry? catchPhrases = stores.CatchPhrases is null

@@ -86,4 +86,44 @@ public sealed class InMemoryStoresTests
         Assert.Equal(["m3"], (await sink.QueryAsync(new AuditQuery { Limit = 1 })).Select(r => r.MessageId));
         Assert.Empty(await sink.QueryAsync(new AuditQuery { Kind = AuditKind.Auth }));
     }
+
+    [Fact]
+    public async Task A_hub_needs_no_audit_sink_and_no_catch_phrase_store()
+    {
+        await using MeshHub hub = await MeshHub.CreateAsync(new MeshHubStores { Tokens = new InMemoryTokenStore() }, timeProvider: _time);
+
+        Assert.Null(hub.Audit);
+        Assert.Null(hub.CatchPhrases);
+        IssuedToken token = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Creator, Subject = "jason" });
+        Assert.True((await hub.Auth.AuthenticateAsync(token.Secret)).Succeeded);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => hub.RegisterCatchPhraseAsync("mom", "purple elephant dances", ["tv-001"]));
+    }
+
+    [Fact]
+    public async Task Creating_a_hub_with_invalid_options_disposes_the_stores_it_was_given()
+    {
+        var audit = new DisposableAuditSink();
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            MeshHub.CreateAsync(new MeshHubStores { Tokens = new InMemoryTokenStore(), Audit = audit }, new MeshHubOptions { RateLimitBurst = 0 }));
+        Assert.True(audit.Disposed);
+    }
+
+    private sealed class DisposableAuditSink : IAuditSink, IAsyncDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public bool TryWrite(in AuditRecord record) => true;
+
+        public Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<AuditRecord>>([]);
+
+        public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.CompletedTask;
+        }
+    }
 }
