@@ -1,41 +1,52 @@
 // A runnable Meowstik hub.
 //   dotnet run --project samples/HubHost                       serve (http://localhost:5000 unless --urls says otherwise)
 //   dotnet run --project samples/HubHost -- token issue ...    issue / list / revoke tokens (see TokenCommand)
-// Settings: --Meowstik:DatabasePath=<file> (default meowstik-hub.db), --urls=<url;url>, and every ASP.NET Core/Kestrel option
-// (HTTPS for wss:// through Kestrel's normal certificate configuration).
+// Every hub setting comes from configuration, section Meowstik:Hub (see appsettings.json beside this file): the JSON file,
+// environment variables (Meowstik__Hub__RateLimitBurst=800, Meowstik__Hub__Sqlite__DatabasePath=/var/lib/meowstik/hub.db)
+// or the command line (--Meowstik:Hub:Endpoints:PathPrefix=/mesh). A misspelt key or a value out of range stops the hub at
+// start-up with a message naming the key. --urls and every ASP.NET Core/Kestrel option work as usual (HTTPS for wss://
+// through Kestrel's normal certificate configuration).
 using HubHost;
+using Meowstik.Hub.AspNetCore;
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+// appsettings.json is read from beside the executable, so the hub finds it whatever the working directory.
+WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+IConfigurationSection hubSection = builder.Configuration.GetSection(MeshHubOptions.SectionName);
 
 if (args.Length > 0 && args[0] == "token")
 {
-    return await TokenCommand.RunAsync(args[1..], Console.Out);
+    // The same configuration as the server: the token command opens the database the hub uses.
+    return await TokenCommand.RunAsync(args[1..], hubSection, Console.Out);
 }
 
-WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
-string database = builder.Configuration["Meowstik:DatabasePath"] ?? "meowstik-hub.db";
-builder.Services.AddMeowstikHub(o => o.DatabasePath = database);
+builder.Services.AddMeowstikHub(hubSection);
 
 WebApplication app = builder.Build();
 app.MapMeowstikHub();
+string prefix = app.Services.GetRequiredService<IOptions<MeshHubEndpointOptions>>().Value.PathPrefix.TrimEnd('/');
 app.Map("/", async context =>
 {
     MeshHub hub = context.RequestServices.GetRequiredService<MeshHub>();
     context.Response.ContentType = "text/plain; charset=utf-8";
     await context.Response.WriteAsync(
-        $"Meowstik hub: {hub.ConnectedDeviceCount} device(s) online, {hub.ConnectionCount} connection(s). Connect a WebSocket to /ws/mesh?token=...\n");
+        $"Meowstik hub: {hub.ConnectedDeviceCount} device(s) online, {hub.ConnectionCount} connection(s). Connect a WebSocket to {prefix}/ws/mesh (Authorization: Bearer <token>)\n");
 });
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
     MeshHub hub = app.Services.GetRequiredService<MeshHub>();
+    string database = app.Services.GetRequiredService<IOptions<SqliteHubOptions>>().Value.DatabasePath;
     Console.WriteLine($"Meowstik hub listening (database: {Path.GetFullPath(database)}):");
     foreach (string address in addresses)
     {
-        string ws = address.Replace("https://", "wss://", StringComparison.Ordinal).Replace("http://", "ws://", StringComparison.Ordinal);
-        Console.WriteLine($"  {ws}/ws/mesh   (also /ws/desktop/agent/{{sessionId}}, /ws/extension/{{sessionId}}, /ws/homeserver/{{serverId}}, /ws/vehicle/{{vehicleId}}, /api/live/stream/{{sessionId}})");
+        string ws = address.Replace("https://", "wss://", StringComparison.Ordinal).Replace("http://", "ws://", StringComparison.Ordinal) + prefix;
+        Console.WriteLine($"  {ws}/ws/mesh   (also {prefix}/ws/desktop/agent/{{sessionId}}, {prefix}/ws/extension/{{sessionId}}, {prefix}/ws/homeserver/{{serverId}}, {prefix}/ws/vehicle/{{vehicleId}}, {prefix}/api/live/stream/{{sessionId}})");
     }
     if (hub.ListTokensAsync().GetAwaiter().GetResult().Count == 0)
     {

@@ -1,4 +1,5 @@
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 
 namespace HubHost;
 
@@ -14,13 +15,15 @@ namespace HubHost;
 /// token revoke tok_xxx            revoke one token
 /// token revoke --device desktop-001   revoke every token of a device
 /// </code>
-/// Every form accepts <c>--db &lt;file&gt;</c> (default <c>meowstik-hub.db</c>).
+/// The database is the hub's (<c>Meowstik:Hub:Sqlite:DatabasePath</c> from appsettings.json, the environment or
+/// <c>--Meowstik:Hub:Sqlite:DatabasePath=&lt;file&gt;</c>; default <c>meowstik-hub.db</c>); <c>--db &lt;file&gt;</c> overrides it.
+/// Token lifetimes come from <c>Meowstik:Hub:Auth</c> as in the hub.
 /// </summary>
 internal static class TokenCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    public static async Task<int> RunAsync(string[] args, IConfiguration hubSection, TextWriter output)
     {
-        var options = Options.Parse(args);
+        var options = Options.Parse(args, hubSection.GetSection(SqliteHubOptions.SectionName)[nameof(SqliteHubOptions.DatabasePath)] ?? SqliteHubOptions.DefaultDatabasePath);
         if (options.Verb is null || options.Error is not null)
         {
             if (options.Error is not null) output.WriteLine("error: " + options.Error);
@@ -30,9 +33,11 @@ internal static class TokenCommand
             return 2;
         }
 
+        var authOptions = new AuthOptions();
+        hubSection.GetSection("Auth").Bind(authOptions);   // source-generated binder (EnableConfigurationBindingGenerator)
         await using SqliteMeshStore store = await SqliteMeshStore.OpenAsync(options.Database);
         await using var audit = new SqliteAuditSink(store);
-        using var auth = new AuthManager(new SqliteTokenStore(store), audit: audit);
+        using var auth = new AuthManager(new SqliteTokenStore(store), authOptions, audit);
         try
         {
             switch (options.Verb)
@@ -135,12 +140,12 @@ internal static class TokenCommand
         public double? Days { get; private set; }
         public List<string> Grants { get; } = [];
         public List<string> Permits { get; } = [];
-        public string Database { get; private set; } = "meowstik-hub.db";
+        public string Database { get; private set; } = SqliteHubOptions.DefaultDatabasePath;
         public string? Error { get; private set; }
 
-        public static Options Parse(string[] args)
+        public static Options Parse(string[] args, string database)
         {
-            var options = new Options();
+            var options = new Options { Database = database };
             for (int i = 0; i < args.Length; i++)
             {
                 string arg = args[i];
@@ -158,6 +163,13 @@ internal static class TokenCommand
                         else options.Error = "--days needs a positive number";
                         break;
                     default:
+                        // --Section:Key=value is configuration (already applied), not an option of this command.
+                        if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal)) break;
+                        if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains(':', StringComparison.Ordinal))
+                        {
+                            Next();
+                            break;
+                        }
                         if (arg.StartsWith("--", StringComparison.Ordinal)) options.Error = $"unknown option {arg}";
                         else if (options.Verb is null) options.Verb = arg;
                         else options.Positional ??= arg;

@@ -30,11 +30,9 @@ try
     WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
     builder.WebHost.UseUrls("http://127.0.0.1:0");
     builder.Logging.ClearProviders();
-    builder.Services.AddMeowstikHub(o =>
-    {
-        o.DatabasePath = Path.Combine(workDir, "hub.db");
-        o.HeartbeatInterval = TimeSpan.FromSeconds(1);
-    });
+    string database = Path.Combine(workDir, "hub.db");
+    builder.Configuration["Meowstik:Hub:Sqlite:DatabasePath"] = database; // as appsettings.json would set it
+    builder.Services.AddMeowstikHub(builder.Configuration.GetSection(MeshHubOptions.SectionName), o => o.HeartbeatInterval = TimeSpan.FromSeconds(1));
     app = builder.Build();
     app.MapMeowstikHub();
     await app.StartAsync();
@@ -46,7 +44,7 @@ try
     Step("Issuing tokens: a device token for the car, a creator token for the controller ...");
     IssuedToken carToken = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "Jason's Comma 3X", DeviceId = "comma3x-001" });
     IssuedToken creatorToken = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Creator, Subject = "Jason" });
-    Show($"car token {carToken.TokenId}, creator token {creatorToken.TokenId} (stored hashed in {Path.GetFileName(hub.Options.DatabasePath)})");
+    Show($"car token {carToken.TokenId}, creator token {creatorToken.TokenId} (stored hashed in {Path.GetFileName(database)})");
 
     Step("Connecting the car (comma3x-001) and the controller (controller-001) ...");
     car = new MeshAgent(

@@ -1,11 +1,12 @@
 using System.Buffers;
-using System.Net.WebSockets;
 using System.Text.Json;
 using Meowstik.Hub.Core;
 using Meowstik.Hub.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -13,34 +14,68 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Maps the mesh WebSocket endpoints of the design document onto a <see cref="MeshHub"/>.</summary>
 public static class MeowstikHubEndpointRouteBuilderExtensions
 {
-    private const string WebSocketsAddedKey = "Meowstik.Hub.WebSocketsAdded";
+    /// <summary>The path of the catch-phrase exchange: <c>/api/mesh/catch-phrase</c>.</summary>
+    public const string CatchPhrasePath = "/api/mesh/catch-phrase";
 
     /// <summary>
     /// Maps <c>/ws/mesh</c>, <c>/ws/desktop/agent/{sessionId}</c>, <c>/ws/extension/{sessionId}</c>,
-    /// <c>/ws/homeserver/{serverId}</c>, <c>/ws/vehicle/{vehicleId}</c> and <c>/api/live/stream/{sessionId}</c>. The token is
-    /// taken from <c>?token=</c>, then <c>Authorization: Bearer</c>; without either, the device must send the register payload's
-    /// <c>auth_token</c>. Non-WebSocket requests get 400. Also maps <c>POST /api/mesh/catch-phrase</c> (body
-    /// <c>{"phrase": "…"}</c>): a family member's phone exchanges its catch phrase for a short-lived family token (401 when it
-    /// does not match, 429 with <c>Retry-After</c> after repeated failures from the same address). TLS (<c>wss://</c>) is Kestrel's normal HTTPS configuration.
-    /// When <paramref name="endpoints"/> is the application (a <c>WebApplication</c>), the WebSockets middleware is added too.
+    /// <c>/ws/homeserver/{serverId}</c>, <c>/ws/vehicle/{vehicleId}</c> and <c>/api/live/stream/{sessionId}</c> under
+    /// <see cref="MeshHubEndpointOptions.PathPrefix"/> (none by default; configuration key <c>Meowstik:Hub:Endpoints:PathPrefix</c>),
+    /// and <c>POST /api/mesh/catch-phrase</c> too when <see cref="MeshHubEndpointOptions.EnableCatchPhrase"/> is set. The token
+    /// is taken from <c>?token=</c>, then <c>Authorization: Bearer</c>; without either, the device must send the register
+    /// payload's <c>auth_token</c>. Non-WebSocket requests get 400. The WebSocket handshake (HTTP/1.1 upgrade, or HTTP/2
+    /// extended CONNECT) is done here, so no <c>UseWebSockets()</c> is needed and the endpoints work inside any route group
+    /// (<c>app.MapGroup("/mesh").MapMeowstikHub()</c>). TLS (<c>wss://</c>) is Kestrel's normal HTTPS configuration.
     /// </summary>
     /// <returns>A builder for conventions on all the mesh endpoints (authorization policies, host filters…).</returns>
     public static IEndpointConventionBuilder MapMeowstikHub(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        if (endpoints is IApplicationBuilder app && !app.Properties.ContainsKey(WebSocketsAddedKey))
-        {
-            app.Properties[WebSocketsAddedKey] = true;
-            app.UseWebSockets();
-        }
-        RouteGroupBuilder group = endpoints.MapGroup("");
+        MeshHubEndpointOptions options = EndpointOptions(endpoints);
+        return Map(endpoints, options.PathPrefix, options.EnableCatchPhrase);
+    }
+
+    /// <summary>
+    /// Maps the mesh endpoints as <see cref="MapMeowstikHub(IEndpointRouteBuilder)"/> does, under <paramref name="pathPrefix"/>
+    /// (for example <c>/mesh</c>: <c>/mesh/ws/mesh</c>, <c>/mesh/ws/vehicle/{vehicleId}</c>…) instead of the configured prefix.
+    /// </summary>
+    /// <param name="endpoints">The application or a route group.</param>
+    /// <param name="pathPrefix">Empty, or a path starting with <c>/</c>.</param>
+    public static IEndpointConventionBuilder MapMeowstikHub(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return Map(endpoints, pathPrefix, EndpointOptions(endpoints).EnableCatchPhrase);
+    }
+
+    /// <summary>
+    /// Maps the anonymous <c>POST /api/mesh/catch-phrase</c> (body <c>{"phrase": "…"}</c>): a family member's phone exchanges
+    /// its catch phrase for a short-lived family token, <c>{"token", "token_id", "expires_at", "permitted_devices"}</c>. 401 when
+    /// it does not match, 429 with <c>Retry-After</c> after repeated failures from the same address, 404 when the hub has no
+    /// catch-phrase registry. Not mapped by default; <see cref="MeshHubEndpointOptions.EnableCatchPhrase"/> has
+    /// <c>MapMeowstikHub()</c> map it under the same prefix.
+    /// </summary>
+    /// <param name="endpoints">The application or a route group.</param>
+    /// <param name="pattern">The route; <see cref="CatchPhrasePath"/> by default.</param>
+    public static IEndpointConventionBuilder MapMeowstikCatchPhrase(this IEndpointRouteBuilder endpoints, string pattern = CatchPhrasePath)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        return endpoints.MapPost(pattern, (RequestDelegate)ExchangeCatchPhraseAsync);
+    }
+
+    private static MeshHubEndpointOptions EndpointOptions(IEndpointRouteBuilder endpoints) =>
+        endpoints.ServiceProvider.GetService<IOptions<MeshHubEndpointOptions>>()?.Value ?? new MeshHubEndpointOptions();
+
+    private static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string? pathPrefix, bool catchPhrase)
+    {
+        RouteGroupBuilder group = endpoints.MapGroup(MeshHubEndpointOptions.Normalize(pathPrefix));
         group.Map("/ws/mesh", context => AcceptAsync(context, MeshPathKind.Mesh, null));
         group.Map("/ws/desktop/agent/{sessionId}", context => AcceptAsync(context, MeshPathKind.DesktopAgent, "sessionId"));
         group.Map("/ws/extension/{sessionId}", context => AcceptAsync(context, MeshPathKind.Extension, "sessionId"));
         group.Map("/ws/homeserver/{serverId}", context => AcceptAsync(context, MeshPathKind.HomeServer, "serverId"));
         group.Map("/ws/vehicle/{vehicleId}", context => AcceptAsync(context, MeshPathKind.Vehicle, "vehicleId"));
         group.Map("/api/live/stream/{sessionId}", context => AcceptAsync(context, MeshPathKind.LiveStream, "sessionId"));
-        group.MapPost("/api/mesh/catch-phrase", (RequestDelegate)ExchangeCatchPhraseAsync);
+        if (catchPhrase) group.MapMeowstikCatchPhrase();
         return group;
     }
 
@@ -127,28 +162,23 @@ public static class MeowstikHubEndpointRouteBuilderExtensions
 
     private static async Task AcceptAsync(HttpContext context, MeshPathKind kind, string? routeKey)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        WebSocketUpgrade.Kind upgrade = WebSocketUpgrade.Classify(context);
+        if (upgrade == WebSocketUpgrade.Kind.None)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             await context.Response.WriteAsync("This is a Meowstik mesh WebSocket endpoint; connect with a WebSocket client.", context.RequestAborted).ConfigureAwait(false);
             return;
         }
-        MeshHub hub = context.RequestServices.GetRequiredService<MeshHub>();
+        IServiceProvider services = context.RequestServices;
+        MeshHub hub = services.GetRequiredService<MeshHub>();
+        // The hub's own shutdown, not the request's: a client that goes away is a client disconnect, and the host stopping
+        // (ApplicationStopping) is what closes connections with 1001.
+        CancellationToken stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         string? pathId = routeKey is null ? null : context.Request.RouteValues[routeKey] as string;
         var info = new MeshConnectionInfo(context.Connection.RemoteIpAddress?.ToString(), kind, pathId, TokenOf(context.Request));
-        if (WebSocketUpgrade.CanUpgrade(context))
-        {
-            // HTTP/1.1: the hub gets the transport stream and writes each burst with one socket write.
-            Stream transport = await WebSocketUpgrade.UpgradeAsync(context).ConfigureAwait(false);
-            await hub.HandleConnectionAsync(transport, info, context.RequestAborted).ConfigureAwait(false);
-            return;
-        }
-        WebSocketUpgrade.DisableKestrelDataRates(context);
-        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = hub.Options.HeartbeatInterval,
-        }).ConfigureAwait(false);
-        await hub.HandleConnectionAsync(socket, info, context.RequestAborted).ConfigureAwait(false);
+        // The hub gets the transport stream (HTTP/1.1 upgrade or HTTP/2 stream) and writes each burst with one write.
+        Stream transport = await WebSocketUpgrade.AcceptAsync(context, upgrade).ConfigureAwait(false);
+        await hub.HandleConnectionAsync(transport, info, stopping).ConfigureAwait(false);
     }
 
     private static string? TokenOf(HttpRequest request)

@@ -174,20 +174,29 @@ public sealed partial class MeshHub : IAsyncDisposable
     internal HubActions HubActions { get; }
 
     /// <summary>
-    /// Creates a hub with the embedded stores: one SQLite file (<see cref="MeshHubOptions.DatabasePath"/>) for hashed tokens and
-    /// the audit trail, and in-memory state. Disposing the hub closes them.
+    /// Creates a hub over <paramref name="stores"/> (tokens, catch phrases, audit) with in-memory state and a single-node
+    /// backplane, loads the token cache, and takes ownership of the stores: disposing the hub disposes them.
+    /// <see cref="MeshHubStores.InMemory"/> keeps everything in memory (tests, demos); <c>SqliteMeshHub.CreateAsync</c> in
+    /// <c>Meowstik.Hub.Sqlite</c> creates a hub over one SQLite file.
     /// </summary>
+    /// <param name="stores">The stores; owned by the hub from now on (disposed too if creating the hub fails).</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Logging; silent when null.</param>
+    /// <param name="meterFactory">Creates the meters; standalone meters when null.</param>
+    /// <param name="cancellationToken">Stops loading the token cache.</param>
     public static async Task<MeshHub> CreateAsync(
+        MeshHubStores stores,
         MeshHubOptions? options = null,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(stores);
         options ??= new MeshHubOptions();
-        options.Validate();
-        EmbeddedStores stores = await EmbeddedStores.OpenAsync(options, timeProvider, loggerFactory, meterFactory, cancellationToken).ConfigureAwait(false);
-        return new MeshHub(stores.Auth, options, stores.Audit, null, null, timeProvider, loggerFactory, meterFactory, stores.CatchPhrases, stores);
+        OwnedStores owned = await OwnedStores.OpenAsync(stores, options, timeProvider, loggerFactory, meterFactory, cancellationToken).ConfigureAwait(false);
+        return new MeshHub(owned.Auth, options, stores.Audit, null, null, timeProvider, loggerFactory, meterFactory, owned.CatchPhrases, owned);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 
 namespace Meowstik.Hub.Core;
 
@@ -5,8 +6,17 @@ namespace Meowstik.Hub.Core;
 /// Settings of a <see cref="MeshHub"/>. Every property has a documented default that suits a single-node hub
 /// serving a household's devices; tests shorten the timings.
 /// </summary>
+/// <remarks>
+/// In ASP.NET Core hosts every setting can come from configuration, section <see cref="SectionName"/>
+/// (<c>Meowstik:Hub:HeartbeatInterval</c>, <c>Meowstik:Hub:Audit:BatchSize</c>, environment <c>Meowstik__Hub__RateLimitBurst</c>…):
+/// <c>services.AddMeowstikHub(configuration.GetSection(MeshHubOptions.SectionName))</c>. Time spans are written
+/// <c>hh:mm:ss</c> (or <c>d.hh:mm:ss</c>).
+/// </remarks>
 public sealed class MeshHubOptions
 {
+    /// <summary>The configuration section the hub's settings are read from: <c>Meowstik:Hub</c>.</summary>
+    public const string SectionName = "Meowstik:Hub";
+
     /// <summary>How long a new connection may take to send its <c>register</c> message before it is closed with 1008. Default 10 s.</summary>
     public TimeSpan RegistrationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -127,12 +137,6 @@ public sealed class MeshHubOptions
     /// <summary>Events buffered per host subscriber (<see cref="MeshHub.SubscribeEvents"/>) before the oldest is dropped (counted). Default 1,024.</summary>
     public int HostSubscriberQueueCapacity { get; set; } = 1024;
 
-    /// <summary>
-    /// The SQLite file holding tokens, catch phrases and the audit trail, used when the hub is composed with its embedded stores
-    /// (<see cref="MeshHub.CreateAsync"/>, <c>AddMeowstikHub</c>). Default <c>meowstik-hub.db</c> in the working directory.
-    /// </summary>
-    public string DatabasePath { get; set; } = "meowstik-hub.db";
-
     /// <summary>Token lifetimes and catch-phrase settings for the embedded auth manager.</summary>
     public AuthOptions Auth { get; set; } = new();
 
@@ -146,42 +150,124 @@ public sealed class MeshHubOptions
     /// </summary>
     public TimeSpan TokenRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Throws when a setting is out of range.</summary>
-    public void Validate()
+    /// <summary>
+    /// Every setting out of range, this object's and <see cref="Auth"/>'s and <see cref="Audit"/>'s, one message each,
+    /// starting with the setting's configuration key relative to <see cref="SectionName"/> (for example
+    /// <c>RateLimitBurst must be at least 1 (was 0).</c> or <c>Audit:BatchSize …</c>). Empty when every setting is valid.
+    /// </summary>
+    public IReadOnlyList<string> GetValidationErrors()
     {
-        Positive(RegistrationTimeout, nameof(RegistrationTimeout));
-        Positive(HeartbeatInterval, nameof(HeartbeatInterval));
-        Positive(DefaultRequestTimeout, nameof(DefaultRequestTimeout));
-        Positive(MaxRequestTimeout, nameof(MaxRequestTimeout));
-        Positive(ViolationWindow, nameof(ViolationWindow));
-        Positive(CloseTimeout, nameof(CloseTimeout));
-        Positive(TimerResolution, nameof(TimerResolution));
-        if (TokenRefreshInterval < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TokenRefreshInterval), TokenRefreshInterval, "Must not be negative.");
-        ArgumentOutOfRangeException.ThrowIfLessThan(MissedHeartbeatsBeforeOffline, 1, nameof(MissedHeartbeatsBeforeOffline));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 256, nameof(MaxMessageBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRequests, 1, nameof(MaxPendingRequests));
-        Positive(WriteDeadline, nameof(WriteDeadline));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRequestsPerConnection, 1, nameof(MaxPendingRequestsPerConnection));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRequestsPerToken, 1, nameof(MaxPendingRequestsPerToken));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerToken, 1, nameof(MaxConnectionsPerToken));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerAddress, 1, nameof(MaxConnectionsPerAddress));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUnauthenticatedConnections, 1, nameof(MaxUnauthenticatedConnections));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUnauthenticatedConnectionsPerAddress, 1, nameof(MaxUnauthenticatedConnectionsPerAddress));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRegistrationBytes, 256, nameof(MaxRegistrationBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxStreamSubscriptionsPerConnection, 1, nameof(MaxStreamSubscriptionsPerConnection));
-        ArgumentOutOfRangeException.ThrowIfLessThan(OutboundBufferBytes, 1024, nameof(OutboundBufferBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingBytes, OutboundBufferBytes, nameof(MaxPendingBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(AudioQueueCapacity, 1, nameof(AudioQueueCapacity));
-        ArgumentOutOfRangeException.ThrowIfLessThan(RateLimitBurst, 1, nameof(RateLimitBurst));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxViolations, 0, nameof(MaxViolations));
-        ArgumentOutOfRangeException.ThrowIfLessThan(HostSubscriberQueueCapacity, 1, nameof(HostSubscriberQueueCapacity));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxStateBytesPerDevice, 1024, nameof(MaxStateBytesPerDevice));
-        if (!(RateLimitPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(RateLimitPerSecond), RateLimitPerSecond, "Must be positive.");
+        var errors = new OptionErrors();
+        AddValidationErrors(errors);
+        return errors.Messages;
     }
 
-    private static void Positive(TimeSpan value, string name)
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming every setting out of range (see <see cref="GetValidationErrors"/>).</summary>
+    public void Validate()
     {
-        if (value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(name, value, "Must be positive.");
+        var errors = new OptionErrors();
+        AddValidationErrors(errors);
+        errors.ThrowIfAny();
     }
+
+    private void AddValidationErrors(OptionErrors e)
+    {
+        e.Positive(RegistrationTimeout, nameof(RegistrationTimeout));
+        e.Positive(HeartbeatInterval, nameof(HeartbeatInterval));
+        e.AtLeast(MissedHeartbeatsBeforeOffline, 1, nameof(MissedHeartbeatsBeforeOffline));
+        e.Positive(DefaultRequestTimeout, nameof(DefaultRequestTimeout));
+        e.Positive(MaxRequestTimeout, nameof(MaxRequestTimeout));
+        e.AtLeast(MaxRequestTimeout, DefaultRequestTimeout, nameof(MaxRequestTimeout), nameof(DefaultRequestTimeout));
+        e.AtLeast(MaxMessageBytes, 256, nameof(MaxMessageBytes));
+        e.AtLeast(MaxConnections, 1, nameof(MaxConnections));
+        e.AtLeast(MaxPendingRequests, 1, nameof(MaxPendingRequests));
+        e.AtLeast(MaxPendingRequestsPerConnection, 1, nameof(MaxPendingRequestsPerConnection));
+        e.AtLeast(MaxPendingRequestsPerToken, 1, nameof(MaxPendingRequestsPerToken));
+        e.AtLeast(MaxConnectionsPerToken, 1, nameof(MaxConnectionsPerToken));
+        e.AtLeast(MaxConnectionsPerAddress, 1, nameof(MaxConnectionsPerAddress));
+        e.AtLeast(MaxUnauthenticatedConnections, 1, nameof(MaxUnauthenticatedConnections));
+        e.AtLeast(MaxUnauthenticatedConnectionsPerAddress, 1, nameof(MaxUnauthenticatedConnectionsPerAddress));
+        e.AtLeast(MaxRegistrationBytes, 256, nameof(MaxRegistrationBytes));
+        e.AtLeast(MaxStreamSubscriptionsPerConnection, 1, nameof(MaxStreamSubscriptionsPerConnection));
+        e.AtLeast(OutboundBufferBytes, 1024, nameof(OutboundBufferBytes));
+        e.AtLeast(MaxPendingBytes, OutboundBufferBytes, nameof(MaxPendingBytes), nameof(OutboundBufferBytes));
+        e.Positive(WriteDeadline, nameof(WriteDeadline));
+        e.AtLeast(AudioQueueCapacity, 1, nameof(AudioQueueCapacity));
+        e.Positive(RateLimitPerSecond, nameof(RateLimitPerSecond));
+        e.AtLeast(RateLimitBurst, 1, nameof(RateLimitBurst));
+        e.AtLeast(MaxViolations, 0, nameof(MaxViolations));
+        e.Positive(ViolationWindow, nameof(ViolationWindow));
+        e.Positive(CloseTimeout, nameof(CloseTimeout));
+        e.Positive(TimerResolution, nameof(TimerResolution));
+        e.AtLeast(MaxStateBytesPerDevice, 1024, nameof(MaxStateBytesPerDevice));
+        e.AtLeast(HostSubscriberQueueCapacity, 1, nameof(HostSubscriberQueueCapacity));
+        e.NotNegative(TokenRefreshInterval, nameof(TokenRefreshInterval));
+        if (Auth is null) e.Fail(nameof(Auth), "must be set.");
+        else Auth.AddValidationErrors(e.Nested(nameof(Auth)));
+        if (Audit is null) e.Fail(nameof(Audit), "must be set.");
+        else Audit.AddValidationErrors(e.Nested(nameof(Audit)));
+    }
+}
+
+/// <summary>Collects out-of-range settings as "Key message" lines, nested keys joined with ':' as in configuration.</summary>
+internal sealed class OptionErrors
+{
+    private readonly List<(string Key, string Message)> _items;
+    private readonly string _prefix;
+
+    public OptionErrors()
+        : this([], "")
+    {
+    }
+
+    private OptionErrors(List<(string Key, string Message)> items, string prefix)
+    {
+        _items = items;
+        _prefix = prefix;
+    }
+
+    public IReadOnlyList<string> Messages => [.. _items.Select(static i => i.Key + " " + i.Message)];
+
+    public OptionErrors Nested(string name) => new(_items, _prefix + name + ":");
+
+    public void Fail(string name, string message) => _items.Add((_prefix + name, message));
+
+    public void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero) Fail(name, $"must be positive (was {Format(value)}).");
+    }
+
+    public void NotNegative(TimeSpan value, string name)
+    {
+        if (value < TimeSpan.Zero) Fail(name, $"must not be negative (was {Format(value)}).");
+    }
+
+    public void Positive(double value, string name)
+    {
+        if (!(value > 0)) Fail(name, $"must be positive (was {value.ToString(CultureInfo.InvariantCulture)}).");
+    }
+
+    public void AtLeast(long value, long minimum, string name)
+    {
+        if (value < minimum) Fail(name, $"must be at least {minimum.ToString(CultureInfo.InvariantCulture)} (was {value.ToString(CultureInfo.InvariantCulture)}).");
+    }
+
+    public void AtLeast(long value, long minimum, string name, string minimumName)
+    {
+        if (value < minimum) Fail(name, $"must be at least {_prefix}{minimumName} ({minimum.ToString(CultureInfo.InvariantCulture)}) (was {value.ToString(CultureInfo.InvariantCulture)}).");
+    }
+
+    public void AtLeast(TimeSpan value, TimeSpan minimum, string name, string minimumName)
+    {
+        if (value < minimum) Fail(name, $"must be at least {_prefix}{minimumName} ({Format(minimum)}) (was {Format(value)}).");
+    }
+
+    /// <summary>Throws for every collected problem at once; the parameter name is the first key.</summary>
+    public void ThrowIfAny()
+    {
+        if (_items.Count == 0) return;
+        throw new ArgumentOutOfRangeException(_items[0].Key, string.Join(" ", Messages));
+    }
+
+    private static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
 }

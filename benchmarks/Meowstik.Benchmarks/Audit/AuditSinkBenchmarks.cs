@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Meowstik.Benchmarks.Audit;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Meowstik.Benchmarks.Audit;

@@ -45,9 +45,9 @@ public sealed class LoopbackMesh : IAsyncDisposable
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        builder.Services.Configure<Meowstik.Hub.Sqlite.SqliteHubOptions>(o => o.DatabasePath = Path.Combine(directory, "hub.db"));
         builder.Services.AddMeowstikHub(o =>
         {
-            o.DatabasePath = Path.Combine(directory, "hub.db");
             o.AuditDeliveredMessages = auditDelivered;
             o.RateLimitPerSecond = 10_000_000;
             o.RateLimitBurst = 10_000_000;

@@ -38,9 +38,9 @@ internal static class HubServerMode
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<Meowstik.Hub.Sqlite.SqliteHubOptions>(o => o.DatabasePath = database);
         builder.Services.AddMeowstikHub(o =>
         {
-            o.DatabasePath = database;
             o.RateLimitPerSecond = 1_000_000_000;
             o.RateLimitBurst = 1_000_000_000;
             o.MaxConnections = 20_000;

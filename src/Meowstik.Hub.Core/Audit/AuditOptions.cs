@@ -1,6 +1,6 @@
 namespace Meowstik.Hub.Core;
 
-/// <summary>Settings for <see cref="SqliteAuditSink"/>. Every default is listed below.</summary>
+/// <summary>Settings for the audit writer (<c>SqliteAuditSink</c> in <c>Meowstik.Hub.Sqlite</c>). Every default is listed below.</summary>
 public sealed class AuditOptions
 {
     /// <summary>
@@ -36,25 +36,22 @@ public sealed class AuditOptions
     /// <summary>How often retention runs (first run one interval after start). Default: 1 hour.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming every setting out of range.</summary>
+    public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
-        ArgumentOutOfRangeException.ThrowIfLessThan(SecurityQueueCapacity, 1, nameof(SecurityQueueCapacity));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
-        if (FlushInterval <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(FlushInterval), FlushInterval, "Must be positive.");
-        }
+        var errors = new OptionErrors();
+        AddValidationErrors(errors);
+        errors.ThrowIfAny();
+    }
 
-        if (Retention is { } r && r <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Retention), r, "Must be positive or null.");
-        }
-
-        if (RetentionInterval <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RetentionInterval), RetentionInterval, "Must be positive.");
-        }
+    internal void AddValidationErrors(OptionErrors e)
+    {
+        e.AtLeast(QueueCapacity, 1, nameof(QueueCapacity));
+        e.AtLeast(SecurityQueueCapacity, 1, nameof(SecurityQueueCapacity));
+        e.AtLeast(BatchSize, 1, nameof(BatchSize));
+        e.AtLeast(MaxBatchSize, 1, nameof(MaxBatchSize));
+        e.Positive(FlushInterval, nameof(FlushInterval));
+        if (Retention is { } retention) e.Positive(retention, nameof(Retention));
+        e.Positive(RetentionInterval, nameof(RetentionInterval));
     }
 }

@@ -4,7 +4,7 @@ namespace Meowstik.Hub.Core;
 
 /// <summary>
 /// The event logger: where audit records go. <see cref="TryWrite(in AuditRecord)"/> is called on the routing path and
-/// must never block or touch the disk; the embedded default <see cref="SqliteAuditSink"/> enqueues into a bounded
+/// must never block or touch the disk; the embedded default <c>SqliteAuditSink</c> (<c>Meowstik.Hub.Sqlite</c>) enqueues into a bounded
 /// queue drained by a background batch writer.
 /// </summary>
 /// <remarks>
@@ -15,7 +15,7 @@ namespace Meowstik.Hub.Core;
 public interface IAuditSink
 {
     /// <summary>
-    /// True while the sink's queue is too full for comfort (for <see cref="SqliteAuditSink"/>: from 3/4 of a queue's
+    /// True while the sink's queue is too full for comfort (for <c>SqliteAuditSink</c>: from 3/4 of a queue's
     /// capacity until it drains to 1/2). Cheap enough to read after every message. Sinks without a queue: always false.
     /// </summary>
     bool IsBackpressured => false;
@@ -39,7 +39,7 @@ public interface IAuditSink
             time, messageIdUtf8.IsEmpty ? null : Encoding.UTF8.GetString(messageIdUtf8), messageType, from, to, size, outcome, reason));
 
     /// <summary>
-    /// Completes once the sink has room again (for <see cref="SqliteAuditSink"/>: its queues at or below half capacity),
+    /// Completes once the sink has room again (for <c>SqliteAuditSink</c>: its queues at or below half capacity),
     /// at once and without allocating when it already has; also completes when the sink is disposed or its writer has
     /// stopped, so it never hangs. Sinks without a queue: always complete.
     /// </summary>

@@ -62,7 +62,7 @@ public sealed partial class AuthManager : IDisposable
     private long _nextPurgeTicks;
 
     /// <summary>Creates the manager.</summary>
-    /// <param name="store">Where hashed tokens live (for example <see cref="SqliteTokenStore"/>).</param>
+    /// <param name="store">Where hashed tokens live (for example <see cref="InMemoryTokenStore"/>, or <c>SqliteTokenStore</c> of <c>Meowstik.Hub.Sqlite</c>).</param>
     /// <param name="options">Lifetimes and catch-phrase settings; defaults when null.</param>
     /// <param name="audit">Receives a record for every authentication, issue and revocation; none when null.</param>
     /// <param name="timeProvider">The clock for expiry; <see cref="TimeProvider.System"/> when null.</param>

@@ -58,26 +58,26 @@ public sealed class AuthOptions
     /// </summary>
     public TimeSpan ExpiredTokenPurgeInterval { get; set; } = TimeSpan.FromHours(1);
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming every setting out of range.</summary>
+    public void Validate()
     {
-        Positive(DefaultTokenLifetime, nameof(DefaultTokenLifetime));
-        Positive(FamilyTokenLifetime, nameof(FamilyTokenLifetime));
-        Positive(CatchPhraseFailureWindow, nameof(CatchPhraseFailureWindow));
-        ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseIterations, 1, nameof(CatchPhraseIterations));
-        ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseMinLength, 1, nameof(CatchPhraseMinLength));
-        ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseMaxLength, CatchPhraseMinLength, nameof(CatchPhraseMaxLength));
-        ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseMaxFailures, 1, nameof(CatchPhraseMaxFailures));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTrackedSources, 1, nameof(MaxTrackedSources));
-        ArgumentOutOfRangeException.ThrowIfLessThan(CatchPhraseGlobalMaxFailures, CatchPhraseMaxFailures, nameof(CatchPhraseGlobalMaxFailures));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ExpiredTokenRetention, TimeSpan.Zero, nameof(ExpiredTokenRetention));
-        Positive(ExpiredTokenPurgeInterval, nameof(ExpiredTokenPurgeInterval));
+        var errors = new OptionErrors();
+        AddValidationErrors(errors);
+        errors.ThrowIfAny();
     }
 
-    private static void Positive(TimeSpan value, string name)
+    internal void AddValidationErrors(OptionErrors e)
     {
-        if (value <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(name, value, "Must be positive.");
-        }
+        e.Positive(DefaultTokenLifetime, nameof(DefaultTokenLifetime));
+        e.Positive(FamilyTokenLifetime, nameof(FamilyTokenLifetime));
+        e.AtLeast(CatchPhraseIterations, 1, nameof(CatchPhraseIterations));
+        e.AtLeast(CatchPhraseMinLength, 1, nameof(CatchPhraseMinLength));
+        e.AtLeast(CatchPhraseMaxLength, CatchPhraseMinLength, nameof(CatchPhraseMaxLength), nameof(CatchPhraseMinLength));
+        e.AtLeast(CatchPhraseMaxFailures, 1, nameof(CatchPhraseMaxFailures));
+        e.Positive(CatchPhraseFailureWindow, nameof(CatchPhraseFailureWindow));
+        e.AtLeast(CatchPhraseGlobalMaxFailures, CatchPhraseMaxFailures, nameof(CatchPhraseGlobalMaxFailures), nameof(CatchPhraseMaxFailures));
+        e.AtLeast(MaxTrackedSources, 1, nameof(MaxTrackedSources));
+        e.NotNegative(ExpiredTokenRetention, nameof(ExpiredTokenRetention));
+        e.Positive(ExpiredTokenPurgeInterval, nameof(ExpiredTokenPurgeInterval));
     }
 }

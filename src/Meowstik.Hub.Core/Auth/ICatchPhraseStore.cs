@@ -1,6 +1,6 @@
 namespace Meowstik.Hub.Core;
 
-/// <summary>Persistence for hashed catch phrases (one per family member). The embedded default is <see cref="SqliteCatchPhraseStore"/>.</summary>
+/// <summary>Persistence for hashed catch phrases (one per family member). The embedded default is <c>SqliteCatchPhraseStore</c> of <c>Meowstik.Hub.Sqlite</c>; <see cref="InMemoryCatchPhraseStore"/> keeps them in memory.</summary>
 public interface ICatchPhraseStore
 {
     /// <summary>Adds or replaces the member's phrase record.</summary>

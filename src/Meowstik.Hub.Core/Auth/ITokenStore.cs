@@ -1,7 +1,7 @@
 namespace Meowstik.Hub.Core;
 
 /// <summary>
-/// Persistence for hashed tokens. The embedded default is <see cref="SqliteTokenStore"/>. Implementations never see a
+/// Persistence for hashed tokens. The embedded default is <c>SqliteTokenStore</c> of <c>Meowstik.Hub.Sqlite</c>, or <see cref="InMemoryTokenStore"/>. Implementations never see a
 /// plaintext secret; <see cref="AuthManager"/> caches what it reads, so these calls are off the per-message path.
 /// </summary>
 public interface ITokenStore

@@ -1,4 +1,5 @@
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -50,9 +51,9 @@ internal sealed class RealHub : IAsyncDisposable
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{Port}");
         builder.Logging.ClearProviders();
+        builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = Path.Combine(_directory, "hub.db"));
         builder.Services.AddMeowstikHub(o =>
         {
-            o.DatabasePath = Path.Combine(_directory, "hub.db");
             o.TimerResolution = TimeSpan.FromMilliseconds(20);
             o.CloseTimeout = TimeSpan.FromSeconds(1);
             o.Audit.FlushInterval = TimeSpan.FromMilliseconds(50);

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Meowstik.Agent;
 using Meowstik.Agent.Tests.Security;
 using Meowstik.Hub.Core;
+using Meowstik.Hub.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -31,7 +32,8 @@ public sealed class TlsIntegrationTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(_server)));
-        builder.Services.AddMeowstikHub(o => o.DatabasePath = Path.Combine(_directory, "hub.db"));
+        builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = Path.Combine(_directory, "hub.db"));
+        builder.Services.AddMeowstikHub();
         _app = builder.Build();
         _app.MapMeowstikHub();
         await _app.StartAsync();

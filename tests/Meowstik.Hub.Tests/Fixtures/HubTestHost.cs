@@ -41,12 +41,16 @@ public sealed class HubTestHost : IAsyncDisposable
     /// <summary>The database file.</summary>
     public string DatabasePath => Path.Combine(Directory, "hub.db");
 
-    /// <summary>Starts a hub. Pass <paramref name="directory"/> to reuse a database across restarts (the caller deletes it).</summary>
+    /// <summary>
+    /// Starts a hub. Pass <paramref name="directory"/> to reuse a database across restarts (the caller deletes it), and
+    /// <paramref name="map"/> to map the endpoints another way than <c>app.MapMeowstikHub()</c>.
+    /// </summary>
     public static async Task<HubTestHost> StartAsync(
         Action<MeshHubOptions>? configure = null,
         TimeProvider? time = null,
         string? directory = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<WebApplication>? map = null)
     {
         bool owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "meowstik-hub-tests", Guid.NewGuid().ToString("N"));
@@ -58,16 +62,17 @@ public sealed class HubTestHost : IAsyncDisposable
         if (time is not null) builder.Services.AddSingleton(time);
         services?.Invoke(builder.Services);
         string database = Path.Combine(directory, "hub.db");
+        builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = database);
         builder.Services.AddMeowstikHub(o =>
         {
-            o.DatabasePath = database;
             o.TimerResolution = TimeSpan.FromMilliseconds(20);
             o.CloseTimeout = TimeSpan.FromSeconds(1);
             o.Audit.FlushInterval = TimeSpan.FromMilliseconds(50);
             configure?.Invoke(o);
         });
         WebApplication app = builder.Build();
-        app.MapMeowstikHub();
+        if (map is null) app.MapMeowstikHub();
+        else map(app);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HubTestHost(app, new Uri(address), directory, owns);

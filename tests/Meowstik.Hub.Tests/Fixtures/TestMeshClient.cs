@@ -20,6 +20,7 @@ public sealed class TestMeshClient : IAsyncDisposable
     private readonly TaskCompletionSource<WebSocketCloseStatus?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Task _receiveLoop;
+    private HttpMessageInvoker? _invoker;
 
     private TestMeshClient(ClientWebSocket socket, bool receive)
     {
@@ -37,6 +38,28 @@ public sealed class TestMeshClient : IAsyncDisposable
     public Task<WebSocketCloseStatus?> Closed => _closed.Task;
 
     public string? CloseDescription => _socket.CloseStatusDescription;
+
+    /// <summary>
+    /// Connects with a socket that lingers 0 s, so that <see cref="ClientWebSocket.Abort"/> resets the TCP connection (RST),
+    /// as a device losing power or a killed process does, instead of closing it (FIN).
+    /// </summary>
+    public static async Task<TestMeshClient> ConnectResettableAsync(Uri uri, string? bearer = null)
+    {
+        var socket = new ClientWebSocket();
+        if (bearer is not null) socket.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var raw = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, LingerState = new LingerOption(true, 0) };
+                await raw.ConnectAsync(context.DnsEndPoint, ct);
+                return new NetworkStream(raw, ownsSocket: true);
+            },
+        };
+        await socket.ConnectAsync(uri, new HttpMessageInvoker(handler, disposeHandler: false), timeout.Token);
+        return new TestMeshClient(socket, receive: true);
+    }
 
     /// <summary>Connects; with <paramref name="receive"/> false nothing is ever read (a stuck client).</summary>
     public static async Task<TestMeshClient> ConnectAsync(Uri uri, string? bearer = null, bool receive = true)
@@ -63,6 +86,30 @@ public sealed class TestMeshClient : IAsyncDisposable
             await socket.ConnectAsync(uri, new HttpMessageInvoker(handler, disposeHandler: false), timeout.Token);
         }
         return new TestMeshClient(socket, receive);
+    }
+
+    /// <summary>Connects over HTTP/2 (RFC 8441 extended CONNECT) without TLS: the server must speak HTTP/2 with prior knowledge.</summary>
+    public static async Task<TestMeshClient> ConnectHttp2Async(Uri uri, string? bearer = null)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        if (bearer is not null) socket.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        // The HTTP/2 connection carrying the WebSocket stream belongs to the handler: it lives as long as the client.
+        var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        try
+        {
+            await socket.ConnectAsync(uri, invoker, timeout.Token);
+        }
+        catch
+        {
+            invoker.Dispose();
+            socket.Dispose();
+            throw;
+        }
+        return new TestMeshClient(socket, receive: true) { _invoker = invoker };
     }
 
     public async Task SendAsync(string json)
@@ -169,6 +216,7 @@ public sealed class TestMeshClient : IAsyncDisposable
         _socket.Abort();
         await _receiveLoop;
         _socket.Dispose();
+        _invoker?.Dispose();
         _sendLock.Dispose();
     }
 

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Meowstik.Hub.AspNetCore;
 using Meowstik.Hub.Core;
 using Meowstik.Hub.Tests.Fixtures;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Meowstik.Hub.Tests.Security;
 
@@ -11,7 +14,7 @@ public sealed class CatchPhraseEndpointTests
     [Fact]
     public async Task A_catch_phrase_is_exchanged_for_a_family_token_limited_to_the_members_devices()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.Auth.CatchPhraseIterations = 1000);
+        await using HubTestHost host = await HubTestHost.StartAsync(o => o.Auth.CatchPhraseIterations = 1000, services: EnableCatchPhrase);
         await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
@@ -40,7 +43,7 @@ public sealed class CatchPhraseEndpointTests
         {
             o.Auth.CatchPhraseIterations = 1000;
             o.Auth.CatchPhraseMaxFailures = 3;
-        });
+        }, services: EnableCatchPhrase);
         await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
         using var http = new HttpClient { BaseAddress = host.BaseUri };
 
@@ -56,4 +59,35 @@ public sealed class CatchPhraseEndpointTests
         HttpResponseMessage malformed = await http.PostAsync("/api/mesh/catch-phrase", new StringContent("not json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
     }
+
+    [Fact]
+    public async Task The_anonymous_endpoint_is_not_mapped_unless_enabled()
+    {
+        await using HubTestHost host = await HubTestHost.StartAsync(o => o.Auth.CatchPhraseIterations = 1000);
+        await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
+        using var http = new HttpClient { BaseAddress = host.BaseUri };
+
+        HttpResponseMessage response = await http.PostAsJsonAsync("/api/mesh/catch-phrase", new { phrase = "purple elephants dance at noon" });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task MapMeowstikCatchPhrase_maps_it_explicitly_at_any_route()
+    {
+        await using HubTestHost host = await HubTestHost.StartAsync(o => o.Auth.CatchPhraseIterations = 1000, map: app =>
+        {
+            app.MapMeowstikHub();
+            app.MapMeowstikCatchPhrase("/family/exchange");
+        });
+        await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
+        using var http = new HttpClient { BaseAddress = host.BaseUri };
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsJsonAsync("/api/mesh/catch-phrase", new { phrase = "purple elephants dance at noon" })).StatusCode);
+        HttpResponseMessage ok = await http.PostAsJsonAsync("/family/exchange", new { phrase = "purple elephants dance at noon" });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.StartsWith(AuthManager.TokenIdPrefix, (await ok.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token_id").GetString());
+    }
+
+    private static void EnableCatchPhrase(IServiceCollection services) =>
+        services.Configure<MeshHubEndpointOptions>(o => o.EnableCatchPhrase = true);
 }

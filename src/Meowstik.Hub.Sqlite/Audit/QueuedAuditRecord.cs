@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>A record waiting in <see cref="SqliteAuditSink"/>'s queue, with its message id either inline (UTF-8) or as a string.</summary>
 internal struct QueuedAuditRecord

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>The embedded <see cref="ITokenStore"/>: the <c>tokens</c> table of a <see cref="SqliteMeshStore"/> file.</summary>
 public sealed class SqliteTokenStore : ITokenStore
@@ -34,8 +34,8 @@ public sealed class SqliteTokenStore : ITokenStore
         command.Parameters.AddWithValue("$role", (int)info.Role);
         command.Parameters.AddWithValue("$subject", info.Subject);
         command.Parameters.AddWithValue("$device", (object?)info.DeviceId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$permitted", DeviceIdRules.Join(info.PermittedDevices));
-        command.Parameters.AddWithValue("$grants", DeviceIdRules.Join(info.CommandGrants));
+        command.Parameters.AddWithValue("$permitted", SqliteLists.Join(info.PermittedDevices));
+        command.Parameters.AddWithValue("$grants", SqliteLists.Join(info.CommandGrants));
         command.Parameters.AddWithValue("$issued", SqliteTime.ToDb(info.IssuedAt));
         command.Parameters.AddWithValue("$expires", SqliteTime.ToDb(info.ExpiresAt));
         command.Parameters.AddWithValue("$revoked", info.RevokedAt is { } r ? SqliteTime.ToDb(r) : DBNull.Value);
@@ -128,8 +128,8 @@ public sealed class SqliteTokenStore : ITokenStore
             Role = (MeshRole)reader.GetInt32(2),
             Subject = reader.GetString(3),
             DeviceId = reader.IsDBNull(4) ? null : reader.GetString(4),
-            PermittedDevices = DeviceIdRules.Split(reader.GetString(5)),
-            CommandGrants = DeviceIdRules.Split(reader.GetString(6)),
+            PermittedDevices = SqliteLists.Split(reader.GetString(5)),
+            CommandGrants = SqliteLists.Split(reader.GetString(6)),
             IssuedAt = SqliteTime.FromDb(reader.GetInt64(7)),
             ExpiresAt = SqliteTime.FromDb(reader.GetInt64(8)),
             RevokedAt = reader.IsDBNull(9) ? null : SqliteTime.FromDb(reader.GetInt64(9)),

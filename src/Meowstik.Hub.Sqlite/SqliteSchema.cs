@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>Forward-only schema migrations; migration N brings the file from version N-1 to N.</summary>
 internal static class SqliteSchema

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>
 /// Room for a UTF-8 message id inside a queued record, so that <see cref="SqliteAuditSink.TryWriteMessage"/> copies the id

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>
 /// The audit writer's own connection and its one INSERT, prepared once (persistent) and reused for every row of every

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>Times are stored as UTC ticks (INTEGER): exact, sortable and cheap to compare in SQL.</summary>
 internal static class SqliteTime

@@ -1,4 +1,4 @@
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>
 /// Queue depth accounting and backpressure for <see cref="SqliteAuditSink"/>'s two lanes (messages, security). The gate

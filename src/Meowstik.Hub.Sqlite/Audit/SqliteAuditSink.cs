@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>
 /// The embedded <see cref="IAuditSink"/>: the <c>audit</c> table of a <see cref="SqliteMeshStore"/> file, written in batches

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>The embedded <see cref="ICatchPhraseStore"/>: the <c>catch_phrases</c> table of a <see cref="SqliteMeshStore"/> file.</summary>
 public sealed class SqliteCatchPhraseStore : ICatchPhraseStore
@@ -31,7 +31,7 @@ public sealed class SqliteCatchPhraseStore : ICatchPhraseStore
         command.Parameters.AddWithValue("$salt", record.Salt);
         command.Parameters.AddWithValue("$hash", record.Hash);
         command.Parameters.AddWithValue("$iterations", record.Iterations);
-        command.Parameters.AddWithValue("$permitted", DeviceIdRules.Join(record.PermittedDevices));
+        command.Parameters.AddWithValue("$permitted", SqliteLists.Join(record.PermittedDevices));
         command.Parameters.AddWithValue("$created", SqliteTime.ToDb(record.CreatedAt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -63,7 +63,7 @@ public sealed class SqliteCatchPhraseStore : ICatchPhraseStore
                 (byte[])reader.GetValue(1),
                 (byte[])reader.GetValue(2),
                 reader.GetInt32(3),
-                DeviceIdRules.Split(reader.GetString(4)),
+                SqliteLists.Split(reader.GetString(4)),
                 SqliteTime.FromDb(reader.GetInt64(5))));
         }
 

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Meowstik.Hub.Core;
+namespace Meowstik.Hub.Sqlite;
 
 /// <summary>
 /// One SQLite file shared by the embedded stores (tokens, catch phrases, audit). Opening it creates the file, switches it
