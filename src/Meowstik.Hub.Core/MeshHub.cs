@@ -481,7 +481,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         public bool DeliverLocal(ReadOnlySpan<char> deviceId, ReadOnlySpan<byte> message)
         {
             if (!hub.Registry.TryGet(deviceId, out MeshConnection connection) || connection.IsClosing) return false;
-            OutboundMessage copy = OutboundMessage.Rent();
+            OutboundFrame copy = OutboundFrame.Rent();
             message.CopyTo(copy.GetSpan(message.Length));
             copy.Advance(message.Length);
             return connection.SendAndRelease(copy) == EnqueueResult.Queued;

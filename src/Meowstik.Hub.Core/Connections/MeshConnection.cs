@@ -186,7 +186,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// paused until this one drains; beyond <see cref="MeshHubOptions.MaxPendingBytes"/> this connection is closed as a slow
     /// consumer (1013), the drop counted and audited. The caller keeps its own reference.
     /// </summary>
-    public EnqueueResult Send(OutboundMessage message)
+    public EnqueueResult Send(OutboundFrame message)
     {
         EnqueueResult result = _outbound.TryEnqueue(message);
         if (result == EnqueueResult.Queued)
@@ -202,7 +202,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     }
 
     /// <summary>Queues a control message and drops the caller's reference.</summary>
-    public EnqueueResult SendAndRelease(OutboundMessage message)
+    public EnqueueResult SendAndRelease(OutboundFrame message)
     {
         EnqueueResult result = Send(message);
         message.Release();
@@ -210,13 +210,13 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     }
 
     /// <summary>Queues an audio/data stream chunk (dropped, not fatal, when the stream queue is full).</summary>
-    public EnqueueResult SendStream(OutboundMessage message) => _outbound.TryEnqueueStream(message);
+    public EnqueueResult SendStream(OutboundFrame message) => _outbound.TryEnqueueStream(message);
 
     /// <summary>Offers a video frame to a newest-wins slot.</summary>
-    public EnqueueResult SendVideo(VideoSlot slot, OutboundMessage frame) => _outbound.TryEnqueueVideo(slot, frame);
+    public EnqueueResult SendVideo(VideoSlot slot, OutboundFrame frame) => _outbound.TryEnqueueVideo(slot, frame);
 
     /// <summary>Takes the next queued message without a send loop (allocation tests and benchmarks drive the router directly).</summary>
-    internal bool TryDequeueOutbound(out OutboundMessage message) => _outbound.TryDequeue(out message);
+    internal bool TryDequeueOutbound(out OutboundFrame message) => _outbound.TryDequeue(out message);
 
     /// <summary>Sends an error from the hub to this connection.</summary>
     public void SendError(ReadOnlySpan<byte> correlationId, string code, string message, string? field = null)
@@ -431,7 +431,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             while (await _outbound.WaitToReadAsync(_closeCts.Token).ConfigureAwait(false))
             {
                 int batched = 0;
-                while (_outbound.TryDequeue(out OutboundMessage message))
+                while (_outbound.TryDequeue(out OutboundFrame message))
                 {
                     try
                     {

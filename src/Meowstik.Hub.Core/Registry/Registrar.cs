@@ -151,7 +151,7 @@ internal sealed partial class Registrar
         _hub.Audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", deviceId, DeviceId.Hub, request.Size, AuditOutcome.Delivered));
         Log.Registered(_hub.Logger, deviceId, identity.Role, connection.Info.PathKind, connection.SessionId);
 
-        OutboundMessage reply = OutboundMessage.Rent();
+        OutboundFrame reply = OutboundFrame.Rent();
         var json = HubMessageEncoder.Begin(reply, MessageType.Response, connection.DeviceIdUtf8, request.MessageId, now);
         RegisteredPayload.Write(json, System.Text.Encoding.UTF8.GetBytes(connection.SessionId), (long)_hub.Options.HeartbeatInterval.TotalMilliseconds);
         HubMessageEncoder.End();

@@ -132,7 +132,7 @@ internal sealed class HubActions
 
     private void Reply(MeshConnection sender, ReadOnlySpan<byte> correlationId, ReadOnlySpan<byte> action, Action<Utf8JsonWriter> writeResult)
     {
-        OutboundMessage message = OutboundMessage.Rent();
+        OutboundFrame message = OutboundFrame.Rent();
         Utf8JsonWriter json = HubMessageEncoder.Begin(message, MessageType.Response, sender.DeviceIdUtf8, correlationId, _hub.Time.GetUtcNow());
         json.WriteStartObject();
         json.WriteString("action"u8, action);

@@ -79,7 +79,7 @@ internal sealed partial class MessageRouter
     /// (and, when given, <paramref name="to"/>) are already right, otherwise a re-encoded envelope stamped with the sender's id.
     /// The id the recipients see is written to <paramref name="finalId"/>.
     /// </summary>
-    public OutboundMessage Forward(
+    public OutboundFrame Forward(
         MeshConnection sender,
         in MeshEnvelope envelope,
         in ReadOnlySequence<byte> raw,
@@ -93,7 +93,7 @@ internal sealed partial class MessageRouter
         {
             id.CopyTo(finalId);
             finalIdLength = id.Length;
-            return OutboundMessage.Copy(raw, WebSocketMessageType.Text);
+            return OutboundFrame.Copy(raw, WebSocketMessageType.Text);
         }
         Span<byte> toBuffer = stackalloc byte[DeviceId.MaxLength];
         Span<byte> correlationBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
@@ -105,7 +105,7 @@ internal sealed partial class MessageRouter
             CorrelationId = EnvelopeText.Copy(envelope.CorrelationId, correlationBuffer),
             Timestamp = envelope.TimestampValue ?? _hub.Time.GetUtcNow(),
         };
-        OutboundMessage message = OutboundMessage.Rent();
+        OutboundFrame message = OutboundFrame.Rent();
         if (envelope.HasPayload)
         {
             Utf8JsonWriter json = HubMessageEncoder.Begin(message, header);
@@ -125,7 +125,7 @@ internal sealed partial class MessageRouter
     /// <summary>Announces <c>device_connected</c>/<c>device_offline</c> to every device allowed to observe <paramref name="device"/>, and to host subscribers.</summary>
     public void AnnouncePresence(MeshConnection device, ReadOnlySpan<byte> eventName, DateTimeOffset now)
     {
-        OutboundMessage message = OutboundMessage.Rent();
+        OutboundFrame message = OutboundFrame.Rent();
         Utf8JsonWriter json = HubMessageEncoder.Begin(message, MessageType.Event, DeviceId.BroadcastUtf8, default, now);
         WritePresencePayload(json, device, eventName);
         HubMessageEncoder.End();
@@ -167,7 +167,7 @@ internal sealed partial class MessageRouter
             StartTimestamp = Stopwatch.GetTimestamp(),
         };
         DateTimeOffset now = _hub.Time.GetUtcNow();
-        OutboundMessage message = OutboundMessage.Rent();
+        OutboundFrame message = OutboundFrame.Rent();
         Utf8JsonWriter json = HubMessageEncoder.Begin(message, type, target.DeviceIdUtf8, default, now);
         CommandPayload.Write(json, Encoding.UTF8.GetBytes(action), parameters, (long)Math.Ceiling(timeout.TotalMilliseconds));
         HubMessageEncoder.End();
@@ -204,7 +204,7 @@ internal sealed partial class MessageRouter
     /// <summary>Broadcasts a message from the host to every registered device and creator client; returns the number of recipients.</summary>
     public int BroadcastFromHost(MessageType type, ReadOnlySpan<byte> payload)
     {
-        OutboundMessage message = OutboundMessage.Rent();
+        OutboundFrame message = OutboundFrame.Rent();
         var header = new EnvelopeHeader(type) { From = DeviceId.HubUtf8, To = DeviceId.BroadcastUtf8, Timestamp = _hub.Time.GetUtcNow() };
         HubMessageEncoder.Write(message, header, payload);
         int delivered = 0;
@@ -311,7 +311,7 @@ internal sealed partial class MessageRouter
     public void TargetMissing(MeshConnection sender, in MeshEnvelope envelope, in ReadOnlySequence<byte> raw, ReadOnlySpan<byte> id, ReadOnlySpan<char> target, long start)
     {
         Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
-        OutboundMessage message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
+        OutboundFrame message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
         bool remote = _hub.Backplane.TryRouteRemote(target, message.Span);
         message.Release();
         if (remote)
@@ -327,7 +327,7 @@ internal sealed partial class MessageRouter
     }
 
     /// <summary>Queues one message to every registered connection but the sender that passes the filters; returns (delivered, denied).</summary>
-    public (int Delivered, int Denied) FanOut(MeshConnection sender, OutboundMessage message, MeshAction senderAction, bool recipientMustObserve, string? queryAction = null)
+    public (int Delivered, int Denied) FanOut(MeshConnection sender, OutboundFrame message, MeshAction senderAction, bool recipientMustObserve, string? queryAction = null)
     {
         int delivered = 0, denied = 0;
         foreach (MeshConnection recipient in _hub.Registry.Snapshot)
@@ -372,7 +372,7 @@ internal sealed partial class MessageRouter
         if (HasState(sender)) _hub.State.SetHeartbeat(sender.DeviceId, envelope.Payload, now);
         Delivered(sender, MessageType.Heartbeat, id, DeviceId.Hub, envelope.Length, start);
         if (!_hub.Options.EchoHeartbeats) return;
-        OutboundMessage reply = OutboundMessage.Rent();
+        OutboundFrame reply = OutboundFrame.Rent();
         Utf8JsonWriter json = HubMessageEncoder.Begin(reply, MessageType.Heartbeat, sender.DeviceIdUtf8, id, now);
         HeartbeatPayload.Write(json, new HeartbeatPayload((long)(now - _hub.StartedAt).TotalSeconds, GC.GetTotalMemory(false) / (1024.0 * 1024.0), 0));
         HubMessageEncoder.End();
@@ -428,7 +428,7 @@ internal sealed partial class MessageRouter
         }
 
         Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
-        OutboundMessage message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
+        OutboundFrame message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
         PendingRequest pending = _hub.Correlation.Rent();
         pending.TrySetId(finalId[..finalIdLength]);
         pending.Type = envelope.Type;
@@ -477,7 +477,7 @@ internal sealed partial class MessageRouter
         MeshAction action, string? actionName, long timeoutMs, long start)
     {
         Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
-        OutboundMessage message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
+        OutboundFrame message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
         PendingRequest pending = _hub.Correlation.Rent();
         pending.TrySetId(finalId[..finalIdLength]);
         pending.Type = envelope.Type;
@@ -569,7 +569,7 @@ internal sealed partial class MessageRouter
                     return;
                 }
                 Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
-                OutboundMessage message = Forward(sender, envelope, raw, id, requester.DeviceIdUtf8, finalId, out int finalIdLength);
+                OutboundFrame message = Forward(sender, envelope, raw, id, requester.DeviceIdUtf8, finalId, out int finalIdLength);
                 if (requester.SendAndRelease(message) == EnqueueResult.Queued)
                 {
                     Delivered(sender, envelope.Type, finalId[..finalIdLength], requester.DeviceId, envelope.Length, start);
@@ -642,7 +642,7 @@ internal sealed partial class MessageRouter
             return;
         }
         Span<byte> finalId = stackalloc byte[EnvelopeText.MaxIdBytes];
-        OutboundMessage message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
+        OutboundFrame message = Forward(sender, envelope, raw, id, default, finalId, out int finalIdLength);
         if (recipient is not null)
         {
             EnqueueResult queued = recipient.SendAndRelease(message);

@@ -221,7 +221,7 @@ internal sealed partial class StreamManager
     }
 
     // Stamps a binary frame: the original bytes when its header is complete, else a rebuilt header in front of the same data.
-    private OutboundMessage ForwardBinary(
+    private OutboundFrame ForwardBinary(
         MeshConnection sender, in MeshEnvelope header, in BinaryStreamFrame frame, in ReadOnlySequence<byte> raw,
         ReadOnlySpan<byte> id, Span<byte> finalId, out int finalIdLength)
     {
@@ -229,9 +229,9 @@ internal sealed partial class StreamManager
         {
             id.CopyTo(finalId);
             finalIdLength = id.Length;
-            return OutboundMessage.Copy(raw, WebSocketMessageType.Binary);
+            return OutboundFrame.Copy(raw, WebSocketMessageType.Binary);
         }
-        OutboundMessage headerJson = OutboundMessage.Rent();
+        OutboundFrame headerJson = OutboundFrame.Rent();
         Span<byte> toBuffer = stackalloc byte[DeviceId.MaxLength];
         var stamped = new EnvelopeHeader(MessageType.Stream)
         {
@@ -247,7 +247,7 @@ internal sealed partial class StreamManager
         written.CopyTo(finalId);
         finalIdLength = written.Length;
 
-        OutboundMessage message = OutboundMessage.Rent(WebSocketMessageType.Binary);
+        OutboundFrame message = OutboundFrame.Rent(WebSocketMessageType.Binary);
         if (frame.TryGetContiguousData(out ReadOnlySpan<byte> data))
         {
             BinaryStreamFrame.Write(message, headerJson.Span, data);
@@ -263,7 +263,7 @@ internal sealed partial class StreamManager
         return message;
     }
 
-    private bool Offer(MeshConnection recipient, OutboundMessage? message, bool isVideo, VideoSlot slot)
+    private bool Offer(MeshConnection recipient, OutboundFrame? message, bool isVideo, VideoSlot slot)
     {
         if (message is null) return false;
         EnqueueResult result = isVideo ? recipient.SendVideo(slot, message) : recipient.SendStream(message);
@@ -333,19 +333,19 @@ internal sealed partial class StreamManager
     }
 
     // The stamped message in the sender's format, and the other format (binary frame ↔ base64 JSON) made on first need.
-    private struct Lanes(OutboundMessage primary)
+    private struct Lanes(OutboundFrame primary)
     {
-        private OutboundMessage? _alternate;
+        private OutboundFrame? _alternate;
         private bool _alternateFailed;
 
-        public OutboundMessage? For(MeshConnection recipient, MeshHub hub)
+        public OutboundFrame? For(MeshConnection recipient, MeshHub hub)
         {
             bool wantsBinary = recipient.SupportsBinaryStreams;
             bool isBinary = primary.MessageType == WebSocketMessageType.Binary;
             if (wantsBinary == isBinary) return primary;
             if (_alternate is null && !_alternateFailed)
             {
-                OutboundMessage converted = OutboundMessage.Rent(isBinary ? WebSocketMessageType.Text : WebSocketMessageType.Binary);
+                OutboundFrame converted = OutboundFrame.Rent(isBinary ? WebSocketMessageType.Text : WebSocketMessageType.Binary);
                 bool ok = isBinary
                     ? BinaryStreamConverter.TryConvertToJson(primary.Span, converted, out _, UnlimitedSize)
                     : BinaryStreamConverter.TryConvertToBinary(primary.Span, converted, out _, UnlimitedSize);

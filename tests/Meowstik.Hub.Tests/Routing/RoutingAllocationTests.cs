@@ -117,7 +117,7 @@ public sealed class RoutingAllocationTests
     private static void Drain(MeshConnection connection, int expect)
     {
         int count = 0;
-        while (connection.TryDequeueOutbound(out OutboundMessage message))
+        while (connection.TryDequeueOutbound(out OutboundFrame message))
         {
             message.Release();
             count++;
