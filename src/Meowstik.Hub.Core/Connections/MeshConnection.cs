@@ -21,7 +21,15 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 {
     private static long s_nextNumber;
 
-    private readonly MeshHub _hub;
+    private readonly MeshHubOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TimerWheel _wheel;
+    private readonly HubMetrics _metrics;
+    private readonly IAuditSink? _audit;
+    private readonly ILogger _logger;
+    private readonly MessageRouter _router;
+    private readonly Registrar _registrar;
+    private readonly Action<MeshConnection> _ended;
     private readonly WebSocket _socket;
     private readonly OutboundQueue _outbound;
     private readonly CoalescingStream? _frames;
@@ -42,27 +50,54 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private int _pendingRequests;
     private volatile ConnectionPhase _phase;
 
-    /// <param name="hub">The hub.</param>
     /// <param name="socket">The server WebSocket.</param>
     /// <param name="info">Where the connection came from.</param>
     /// <param name="frames">
     /// The stream under <paramref name="socket"/> when the hub created the socket itself: data frames are then written into it
     /// in batches with one flush per batch. Null for a socket given by the host: one <c>SendAsync</c> per message.
     /// </param>
-    public MeshConnection(MeshHub hub, WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames = null)
+    /// <param name="options">Budgets, limits and deadlines.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="wheel">Where the registration, heartbeat and token-expiry deadline is scheduled.</param>
+    /// <param name="metrics">Received, sent, dropped, paused, slow consumers.</param>
+    /// <param name="audit">Connection-level audit rows, and the audit trail's backpressure; none when null.</param>
+    /// <param name="logger">Connection log lines.</param>
+    /// <param name="router">Routes every message once registered.</param>
+    /// <param name="registrar">Handles the messages before registration.</param>
+    /// <param name="ended">Called once, when the connection is gone.</param>
+    public MeshConnection(
+        WebSocket socket,
+        MeshConnectionInfo info,
+        CoalescingStream? frames,
+        MeshHubOptions options,
+        TimeProvider time,
+        TimerWheel wheel,
+        HubMetrics metrics,
+        IAuditSink? audit,
+        ILogger logger,
+        MessageRouter router,
+        Registrar registrar,
+        Action<MeshConnection> ended)
     {
-        _hub = hub;
         _socket = socket;
         _frames = frames;
+        _options = options;
+        _time = time;
+        _wheel = wheel;
+        _metrics = metrics;
+        _audit = audit;
+        _logger = logger;
+        _router = router;
+        _registrar = registrar;
+        _ended = ended;
         Info = info;
         Number = Interlocked.Increment(ref s_nextNumber);
         SessionId = "sess_" + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 16);
-        MeshHubOptions options = hub.Options;
         _outbound = new OutboundQueue(options.OutboundBufferBytes, options.MaxPendingBytes, options.AudioQueueCapacity);
-        _rate = new TokenBucket(hub.Time, options.RateLimitPerSecond, options.RateLimitBurst);
-        _violations = new ViolationCounter(hub.Time, options.ViolationWindow, options.MaxViolations);
-        _heartbeatTimeout = hub.Wheel.ToTimestampDelta(options.HeartbeatInterval * options.MissedHeartbeatsBeforeOffline);
-        _lastActivity = hub.Time.GetTimestamp();
+        _rate = new TokenBucket(time, options.RateLimitPerSecond, options.RateLimitBurst);
+        _violations = new ViolationCounter(time, options.ViolationWindow, options.MaxViolations);
+        _heartbeatTimeout = wheel.ToTimestampDelta(options.HeartbeatInterval * options.MissedHeartbeatsBeforeOffline);
+        _lastActivity = time.GetTimestamp();
     }
 
     /// <summary>Stream subscriptions this connection holds (changed only by the stream manager, under its lock).</summary>
@@ -118,6 +153,15 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// <summary>The device announced the <c>binary_streams</c> feature: stream chunks go to it as binary frames.</summary>
     public bool SupportsBinaryStreams { get; private set; }
 
+    /// <summary>Only devices and creators have last-known state; people's clients (family, guest) leave nothing behind.</summary>
+    public bool KeepsState => Identity?.Role is MeshRole.Device or MeshRole.Creator;
+
+    /// <summary>
+    /// Family and guest connections are people's clients, not devices: broadcasts (the host's, and broadcast commands and
+    /// queries) never reach them. They see only what concerns the devices they may observe.
+    /// </summary>
+    public bool ReceivesBroadcasts => Identity?.Role is MeshRole.Device or MeshRole.Creator;
+
     /// <summary>True once <see cref="Close"/> was called.</summary>
     public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
 
@@ -137,7 +181,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     {
         using CancellationTokenRegistration hostStop = cancellationToken.UnsafeRegister(
             static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "the host ended the connection (hub stopping or transport aborted)", drain: false), this);
-        _hub.Wheel.Schedule(this, _hub.Time.GetTimestamp() + _hub.Wheel.ToTimestampDelta(_hub.Options.RegistrationTimeout));
+        _wheel.Schedule(this, _time.GetTimestamp() + _wheel.ToTimestampDelta(_options.RegistrationTimeout));
         Task sendLoop = Task.Run(SendLoopAsync, CancellationToken.None);
         try
         {
@@ -145,19 +189,19 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            Log.TransportEnded(_hub.Logger, Number, DeviceId, ex.Message);
+            Log.TransportEnded(_logger, Number, DeviceId, ex.Message);
             await AwaitPeerCloseAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            Log.ReceiveLoopFailed(_hub.Logger, ex, Number, DeviceId);
+            Log.ReceiveLoopFailed(_logger, ex, Number, DeviceId);
             Close(MeshCloseCodes.InternalError, "internal error", drain: false);
         }
         Close(MeshCloseCodes.Normal, "closed", drain: true);
         await sendLoop.ConfigureAwait(false);
         if (_socket.State != WebSocketState.Closed) _socket.Abort();
-        _hub.Wheel.Cancel(this);
-        _hub.OnConnectionEnded(this);
+        _wheel.Cancel(this);
+        _ended(this);
         _closeCts.Dispose();
     }
 
@@ -195,7 +239,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
         else if (result == EnqueueResult.Full)
         {
-            _hub.Metrics.Dropped(DropReason.OutboundOverflow);
+            _metrics.Dropped(DropReason.OutboundOverflow);
             CloseSlowConsumer(SlowConsumerRule.MaxPending);
         }
         return result;
@@ -222,7 +266,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public void SendError(ReadOnlySpan<byte> correlationId, string code, string message, string? field = null)
     {
         if (IsClosing) return;
-        SendAndRelease(HubMessageEncoder.Error(DeviceIdUtf8, correlationId, code, message, _hub.Time.GetUtcNow(), field));
+        SendAndRelease(HubMessageEncoder.Error(DeviceIdUtf8, correlationId, code, message, _time.GetUtcNow(), field));
     }
 
     /// <summary>
@@ -238,16 +282,16 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         if (!drain) _discardPending = true;
         _outbound.Complete();
         SignalRequestRoom();
-        _hub.Wheel.Cancel(this);
+        _wheel.Cancel(this);
         try
         {
-            _closeCts.CancelAfter(_hub.Options.CloseTimeout);
+            _closeCts.CancelAfter(_options.CloseTimeout);
         }
         catch (ObjectDisposedException)
         {
             // Already finished.
         }
-        if (code != MeshCloseCodes.Normal) Log.Closing(_hub.Logger, Number, DeviceId, code, reason);
+        if (code != MeshCloseCodes.Normal) Log.Closing(_logger, Number, DeviceId, code, reason);
     }
 
     /// <summary>Records a protocol violation; closes with <paramref name="closeCode"/> once the allowance is exceeded.</summary>
@@ -255,8 +299,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     {
         if (_violations.Record())
         {
-            Log.TooManyViolations(_hub.Logger, Number, DeviceId, _violations.Count, reason);
-            _hub.AuditConnection(this, "too_many_violations");
+            Log.TooManyViolations(_logger, Number, DeviceId, _violations.Count, reason);
+            AuditConnection("too_many_violations");
             Close(closeCode, "too many protocol violations: " + reason, drain: true);
         }
     }
@@ -267,24 +311,24 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         if (_paused)
         {
             // Not reading because the hub paused this connection (backpressure): that is not the device's silence.
-            _hub.Wheel.Schedule(this, nowTimestamp + _heartbeatTimeout);
+            _wheel.Schedule(this, nowTimestamp + _heartbeatTimeout);
             return;
         }
         switch (_phase)
         {
             case ConnectionPhase.AwaitingRegistration:
             case ConnectionPhase.Registering:
-                _hub.Metrics.Dropped(DropReason.NotRegistered);
-                Log.RegistrationTimeout(_hub.Logger, Number, Info.RemoteAddress);
-                _hub.AuditConnection(this, "registration_timeout");
+                _metrics.Dropped(DropReason.NotRegistered);
+                Log.RegistrationTimeout(_logger, Number, Info.RemoteAddress);
+                AuditConnection("registration_timeout");
                 Close(MeshCloseCodes.PolicyViolation, "no register message within the registration timeout", drain: false);
                 break;
             case ConnectionPhase.Registered:
-                if (Identity is { } identity && _hub.Time.GetUtcNow() >= identity.ExpiresAt)
+                if (Identity is { } identity && _time.GetUtcNow() >= identity.ExpiresAt)
                 {
                     // The token expired mid-session: the session ends with it, whether or not the device is still talking.
-                    Log.TokenExpired(_hub.Logger, Number, DeviceId);
-                    _hub.Audit?.TryWrite(AuditRecord.ForAuth(_hub.Time.GetUtcNow(), "expire_close", DeviceId, identity.TokenId, AuditOutcome.Denied, "token_expired"));
+                    Log.TokenExpired(_logger, Number, DeviceId);
+                    _audit?.TryWrite(AuditRecord.ForAuth(_time.GetUtcNow(), "expire_close", DeviceId, identity.TokenId, AuditOutcome.Denied, "token_expired"));
                     SendError(default, MeshErrorCodes.Unauthorized, "The token expired.");
                     Close(MeshCloseCodes.AuthFailed, "token expired", drain: true);
                     return;
@@ -292,44 +336,44 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 long due = Volatile.Read(ref _lastActivity) + _heartbeatTimeout;
                 if (due > nowTimestamp)
                 {
-                    _hub.Wheel.Schedule(this, Math.Min(due, ExpiryTimestamp(nowTimestamp)));
+                    _wheel.Schedule(this, Math.Min(due, ExpiryTimestamp(nowTimestamp)));
                     return;
                 }
-                Log.HeartbeatTimeout(_hub.Logger, Number, DeviceId);
-                _hub.AuditConnection(this, "heartbeat_timeout");
+                Log.HeartbeatTimeout(_logger, Number, DeviceId);
+                AuditConnection("heartbeat_timeout");
                 Close(MeshCloseCodes.HeartbeatTimeout, "no traffic within the heartbeat timeout", drain: false);
                 break;
         }
     }
 
     private void ScheduleHeartbeatDeadline() =>
-        _hub.Wheel.Schedule(this, Math.Min(Volatile.Read(ref _lastActivity) + _heartbeatTimeout, ExpiryTimestamp(_hub.Time.GetTimestamp())));
+        _wheel.Schedule(this, Math.Min(Volatile.Read(ref _lastActivity) + _heartbeatTimeout, ExpiryTimestamp(_time.GetTimestamp())));
 
     // When the token expires, on the wheel's clock (far future for tokens that outlive any session).
     private long ExpiryTimestamp(long nowTimestamp)
     {
         if (Identity is not { } identity) return long.MaxValue / 4;
-        TimeSpan left = identity.ExpiresAt - _hub.Time.GetUtcNow();
+        TimeSpan left = identity.ExpiresAt - _time.GetUtcNow();
         if (left <= TimeSpan.Zero) return nowTimestamp;
-        return left > TimeSpan.FromDays(365) ? long.MaxValue / 4 : nowTimestamp + _hub.Wheel.ToTimestampDelta(left);
+        return left > TimeSpan.FromDays(365) ? long.MaxValue / 4 : nowTimestamp + _wheel.ToTimestampDelta(left);
     }
 
     private async Task ReceiveLoopAsync()
     {
         // Until registration, only a register message of modest size is expected: an unauthenticated socket cannot make the
         // hub buffer a full-size message.
-        using var reader = new WebSocketMessageReader(_socket, Math.Min(_hub.Options.MaxRegistrationBytes, _hub.Options.MaxMessageBytes));
+        using var reader = new WebSocketMessageReader(_socket, Math.Min(_options.MaxRegistrationBytes, _options.MaxMessageBytes));
         CancellationToken token = _closeCts.Token;
         while (true)
         {
             ReceiveStatus status = await reader.ReceiveAsync(token).ConfigureAwait(false);
-            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             switch (status)
             {
                 case ReceiveStatus.Closed:
                     return;
                 case ReceiveStatus.TooLarge:
-                    _hub.Metrics.Received((int)Math.Min(int.MaxValue, reader.LastRejectedSize));
+                    _metrics.Received((int)Math.Min(int.MaxValue, reader.LastRejectedSize));
                     Reject(DropReason.TooLarge, new ProtocolError(ProtocolErrorCode.TooLarge, reader.MaxMessageBytes), MeshCloseCodes.MessageTooBig);
                     if (_phase != ConnectionPhase.Registered) Close(MeshCloseCodes.MessageTooBig, "register message too large", drain: true);
                     continue;
@@ -338,10 +382,10 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                     continue;
             }
             if (IsClosing) continue;
-            _hub.Metrics.Received((int)reader.Current.Length);
+            _metrics.Received((int)reader.Current.Length);
             if (!_rate.TryTake())
             {
-                _hub.Metrics.Dropped(DropReason.RateLimited);
+                _metrics.Dropped(DropReason.RateLimited);
                 SendError(default, MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
                 RecordViolation(MeshCloseCodes.PolicyViolation, "rate limited");
                 continue;
@@ -351,29 +395,29 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 _backpressure.Enter();
                 try
                 {
-                    _hub.Router.Route(this, reader.Current, reader.CurrentType);
+                    _router.Route(this, reader.Current, reader.CurrentType);
                 }
                 finally
                 {
                     _backpressure.Exit();
                 }
                 if (_backpressure.HasPressure) await PausedWhile(_backpressure.WaitAsync(token)).ConfigureAwait(false);
-                if (PendingRequestCount >= _hub.Options.MaxPendingRequestsPerConnection) await PausedWhile(WaitForRequestRoomAsync(token)).ConfigureAwait(false);
+                if (PendingRequestCount >= _options.MaxPendingRequestsPerConnection) await PausedWhile(WaitForRequestRoomAsync(token)).ConfigureAwait(false);
                 // The audit trail pushes back like a slow consumer rather than dropping what it was given.
-                if (_hub.Audit is { IsBackpressured: true } audit) await PausedWhile(audit.WaitForCapacityAsync(token)).ConfigureAwait(false);
+                if (_audit is { IsBackpressured: true } audit) await PausedWhile(audit.WaitForCapacityAsync(token)).ConfigureAwait(false);
             }
             else if (_phase == ConnectionPhase.AwaitingRegistration)
             {
-                await _hub.Registrar.HandleAsync(this, reader.Current, reader.CurrentType).ConfigureAwait(false);
-                if (_phase == ConnectionPhase.Registered) reader.MaxMessageBytes = _hub.Options.MaxMessageBytes;
+                await _registrar.HandleAsync(this, reader.Current, reader.CurrentType).ConfigureAwait(false);
+                if (_phase == ConnectionPhase.Registered) reader.MaxMessageBytes = _options.MaxMessageBytes;
             }
         }
     }
 
     private void Reject(DropReason reason, ProtocolError error, int closeCode)
     {
-        _hub.Metrics.Dropped(reason);
-        if (!IsClosing) SendAndRelease(HubMessageEncoder.ProtocolError(DeviceIdUtf8, default, error, _hub.Time.GetUtcNow()));
+        _metrics.Dropped(reason);
+        if (!IsClosing) SendAndRelease(HubMessageEncoder.ProtocolError(DeviceIdUtf8, default, error, _time.GetUtcNow()));
         RecordViolation(closeCode, reason.ToName());
     }
 
@@ -382,7 +426,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     // heartbeat deadline ignores the pause.
     private async ValueTask PausedWhile(ValueTask wait)
     {
-        _hub.Metrics.SenderPaused();
+        _metrics.SenderPaused();
         _paused = true;
         try
         {
@@ -391,7 +435,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         finally
         {
             _paused = false;
-            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
         }
     }
 
@@ -404,7 +448,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             TaskCompletionSource room;
             lock (_requestRoomLock)
             {
-                if (PendingRequestCount < _hub.Options.MaxPendingRequestsPerConnection || IsClosing) return;
+                if (PendingRequestCount < _options.MaxPendingRequestsPerConnection || IsClosing) return;
                 room = _requestRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
             await room.Task.WaitAsync(token).ConfigureAwait(false);
@@ -457,7 +501,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                                 batched = 0;
                             }
                         }
-                        _hub.Metrics.Sent(message.Length);
+                        _metrics.Sent(message.Length);
                     }
                     finally
                     {
@@ -475,18 +519,18 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            Log.TransportEnded(_hub.Logger, Number, DeviceId, ex.Message);
+            Log.TransportEnded(_logger, Number, DeviceId, ex.Message);
         }
         catch (Exception ex)
         {
-            Log.SendLoopFailed(_hub.Logger, ex, Number, DeviceId);
+            Log.SendLoopFailed(_logger, ex, Number, DeviceId);
         }
         finally
         {
             Close(MeshCloseCodes.InternalError, "send loop ended", drain: false);
             discarded += _outbound.DiscardAll();
             // Nothing accepted is lost silently: what a closing connection could not be sent is counted.
-            if (discarded > 0) _hub.Metrics.Dropped(DropReason.ConnectionClosed, discarded);
+            if (discarded > 0) _metrics.Dropped(DropReason.ConnectionClosed, discarded);
         }
     }
 
@@ -495,7 +539,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private async ValueTask WithinWriteDeadline(ValueTask write)
     {
         if (write.IsCompletedSuccessfully) return;
-        Volatile.Write(ref _writeStarted, _hub.Time.GetTimestamp());
+        Volatile.Write(ref _writeStarted, _time.GetTimestamp());
         try
         {
             await write.ConfigureAwait(false);
@@ -518,7 +562,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public void CheckWriteDeadline(long nowTimestamp)
     {
         long started = Volatile.Read(ref _writeStarted);
-        if (started == 0 || IsClosing || _hub.Time.GetElapsedTime(started, nowTimestamp) < _hub.Options.WriteDeadline) return;
+        if (started == 0 || IsClosing || _time.GetElapsedTime(started, nowTimestamp) < _options.WriteDeadline) return;
         // The same write still pending (not a newer one that just began)?
         if (Volatile.Read(ref _writeStarted) != started) return;
         _writeTimedOut = true;
@@ -526,14 +570,22 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         _socket.Abort();
     }
 
+    // A connection-level event (not a message): an audit row naming the device, or the address before registration.
+    private void AuditConnection(string reason)
+    {
+        _audit?.TryWrite(AuditRecord.ForMessage(
+            _time.GetUtcNow(), null, "connection", DeviceId.Length > 0 ? DeviceId : Info.RemoteAddress,
+            Protocol.DeviceId.Hub, 0, AuditOutcome.Dropped, reason));
+    }
+
     private void CloseSlowConsumer(SlowConsumerRule rule)
     {
         if (IsClosing) return;
         string name = rule.ToName();
-        _hub.Metrics.SlowConsumer(name);
-        if (rule == SlowConsumerRule.MaxPending) Log.MaxPendingExceeded(_hub.Logger, Number, DeviceId, _outbound.ControlBytes, _hub.Options.MaxPendingBytes);
-        else Log.WriteDeadlineExceeded(_hub.Logger, Number, DeviceId, _hub.Options.WriteDeadline);
-        _hub.AuditConnection(this, "slow_consumer_" + name);
+        _metrics.SlowConsumer(name);
+        if (rule == SlowConsumerRule.MaxPending) Log.MaxPendingExceeded(_logger, Number, DeviceId, _outbound.ControlBytes, _options.MaxPendingBytes);
+        else Log.WriteDeadlineExceeded(_logger, Number, DeviceId, _options.WriteDeadline);
+        AuditConnection("slow_consumer_" + name);
         Close(MeshCloseCodes.TryAgainLater, "slow consumer: " + name, drain: false);
     }
 
