@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -385,9 +386,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             _metrics.Received((int)reader.Current.Length);
             if (!_rate.TryTake())
             {
-                _metrics.Dropped(DropReason.RateLimited);
-                SendError(default, MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
-                RecordViolation(MeshCloseCodes.PolicyViolation, "rate limited");
+                RejectRateLimited(reader.Current, reader.CurrentType);
                 continue;
             }
             if (_phase == ConnectionPhase.Registered)
@@ -414,6 +413,16 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
     }
 
+    // Answered by the dropped message's id, so a requester fails that request at once instead of waiting for its timeout.
+    private void RejectRateLimited(in ReadOnlySequence<byte> message, WebSocketMessageType type)
+    {
+        _metrics.Dropped(DropReason.RateLimited);
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
+        SendError(MessageIdScanner.Find(message, type, idBuffer), MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
+        RecordViolation(MeshCloseCodes.PolicyViolation, "rate limited");
+    }
+
+    // A message the reader discarded unread (over the size limit, or not UTF-8): no id is known, so the error has no correlation_id.
     private void Reject(DropReason reason, ProtocolError error, int closeCode)
     {
         _metrics.Dropped(reason);

@@ -67,17 +67,21 @@ internal sealed partial class Registrar
 
     public async ValueTask HandleAsync(MeshConnection connection, ReadOnlySequence<byte> raw, WebSocketMessageType messageType)
     {
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
         if (messageType != WebSocketMessageType.Text)
         {
-            Reject(connection, [], DropReason.NotRegistered, MeshErrorCodes.NotRegistered, "The first message must be a register message.");
+            Reject(connection, MessageIdScanner.Find(raw, messageType, idBuffer), DropReason.NotRegistered, MeshErrorCodes.NotRegistered,
+                "The first message must be a register message.");
             return;
         }
         if (!RegistrationRequest.TryParse(raw, _limits, out RegistrationRequest? request, out ProtocolError error, out MessageType type, out byte[] messageId))
         {
             if (error.IsError)
             {
+                // The codec may have refused the envelope before its id was read; the error still answers it by id when one is readable.
+                ReadOnlySpan<byte> id = messageId.Length > 0 ? messageId : MessageIdScanner.Find(raw, messageType, idBuffer);
                 _metrics.Dropped(DropReason.ProtocolError);
-                connection.SendAndRelease(HubMessageEncoder.ProtocolError(default, messageId, error, _time.GetUtcNow()));
+                connection.SendAndRelease(HubMessageEncoder.ProtocolError(default, id, error, _time.GetUtcNow()));
                 connection.RecordViolation(MeshCloseCodes.PolicyViolation, "protocol_error");
             }
             else
@@ -260,7 +264,7 @@ internal sealed partial class Registrar
         connection.Close(closeCode, reason, drain: true);
     }
 
-    private void Reject(MeshConnection connection, byte[] messageId, DropReason reason, string code, string message)
+    private void Reject(MeshConnection connection, ReadOnlySpan<byte> messageId, DropReason reason, string code, string message)
     {
         _metrics.Dropped(reason);
         connection.SendAndRelease(HubMessageEncoder.Error(default, messageId, code, message, _time.GetUtcNow()));

@@ -42,19 +42,22 @@ internal sealed class MessageRouter
             if (!sender.SupportsBinaryStreams)
             {
                 // Binary frames are a protocol extension: only a device that announced binary_streams may send them.
-                _outcomes.Reject(sender, MessageType.Stream, default, null, raw.Length, DropReason.InvalidRequest, MeshErrorCodes.InvalidRequest,
+                Span<byte> frameId = stackalloc byte[EnvelopeText.MaxIdBytes];
+                _outcomes.Reject(sender, MessageType.Stream, MessageIdScanner.Find(raw, messageType, frameId), null, raw.Length,
+                    DropReason.InvalidRequest, MeshErrorCodes.InvalidRequest,
                     "Binary frames need the binary_streams feature, announced at registration.", violation: true);
                 return;
             }
             _streams.RouteBinary(sender, raw, start);
             return;
         }
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
         if (!EnvelopeReader.TryRead(raw, out MeshEnvelope envelope, out ProtocolError error, _limits))
         {
-            _outcomes.RejectProtocol(sender, MessageType.Unknown, default, raw.Length, error);
+            // The error still answers the message by its id when one is readable (unknown type, a missing or invalid field...).
+            _outcomes.RejectProtocol(sender, MessageType.Unknown, MessageIdScanner.Find(raw, messageType, idBuffer), raw.Length, error);
             return;
         }
-        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
         ReadOnlySpan<byte> id = EnvelopeText.Copy(envelope.Id, idBuffer);
         if (envelope.From.IsPresent && !envelope.From.ValueEquals(sender.DeviceIdUtf8))
         {

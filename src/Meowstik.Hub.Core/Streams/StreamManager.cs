@@ -132,13 +132,13 @@ internal sealed partial class StreamManager
     /// <summary>Routes a binary WebSocket message: a binary stream frame (version byte, header length, JSON header, raw data).</summary>
     public void RouteBinary(MeshConnection sender, in ReadOnlySequence<byte> raw, long start)
     {
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
         if (!BinaryStreamFrame.TryRead(raw, out BinaryStreamFrame frame, out ProtocolError error, _limits))
         {
-            _outcomes.RejectProtocol(sender, MessageType.Stream, default, raw.Length, error);
+            _outcomes.RejectProtocol(sender, MessageType.Stream, MessageIdScanner.Find(raw, WebSocketMessageType.Binary, idBuffer), raw.Length, error);
             return;
         }
         MeshEnvelope header = frame.Header;
-        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
         ReadOnlySpan<byte> id = EnvelopeText.Copy(header.Id, idBuffer);
         if (header.From.IsPresent && !header.From.ValueEquals(sender.DeviceIdUtf8))
         {
