@@ -268,8 +268,7 @@ public sealed partial class MeshHub : IAsyncDisposable
             await RefuseAsync(socket).ConfigureAwait(false);
             return;
         }
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        await connection.RunAsync(linked.Token).ConfigureAwait(false);
+        await connection.RunAsync(cancellationToken, _stopping.Token).ConfigureAwait(false);
     }
 
     /// <summary>Sends a <c>command</c> to a device and waits for its response.</summary>

@@ -40,8 +40,13 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private readonly CancellationTokenSource _closeCts = new();
     private readonly long _heartbeatTimeout;
     private long _lastActivity;
+    private const string HostEndedReason = "the host ended the connection";
+
     private int _closeCode;
     private string _closeReason = "";
+    private volatile bool _hostEnded;
+    private volatile bool _closeSent;
+    private string? _clientCloseDescription;
     private volatile bool _discardPending;
     private volatile bool _paused;
     private volatile bool _writeTimedOut;
@@ -177,13 +182,25 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// <summary>Set when a newer connection with the same device id took over (no offline event for this one).</summary>
     public bool WasReplaced { get; private set; }
 
-    /// <summary>Runs the session until the socket closes. Never throws for transport failures.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>The close status the client sent when it closed the connection first; null otherwise.</summary>
+    public int? ClientCloseStatus { get; private set; }
+
+    /// <summary>
+    /// Runs the session until the socket closes. Never throws for transport failures. How it ended is logged as what it was:
+    /// the client closed it (with the status and description it sent), the transport was aborted, the host ended it
+    /// (<paramref name="hostToken"/>), the hub is shutting down (<paramref name="hubStopping"/>), or the hub closed it for a
+    /// reason of its own (logged when it decides, by <see cref="Close"/>).
+    /// </summary>
+    /// <param name="hostToken">Cancelled by the host to end this connection: it is closed with 1001.</param>
+    /// <param name="hubStopping">Cancelled when the hub stops: the connection is closed with 1001.</param>
+    public async Task RunAsync(CancellationToken hostToken, CancellationToken hubStopping)
     {
-        using CancellationTokenRegistration hostStop = cancellationToken.UnsafeRegister(
-            static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "the host ended the connection (hub stopping or transport aborted)", drain: false), this);
+        using CancellationTokenRegistration stopping = hubStopping.UnsafeRegister(
+            static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "hub shutting down", drain: false), this);
+        using CancellationTokenRegistration hostEnded = hostToken.UnsafeRegister(static s => ((MeshConnection)s!).CloseForHost(), this);
         _wheel.Schedule(this, _time.GetTimestamp() + _wheel.ToTimestampDelta(_options.RegistrationTimeout));
         Task sendLoop = Task.Run(SendLoopAsync, CancellationToken.None);
+        string? transportFailure = null;
         try
         {
             await ReceiveLoopAsync().ConfigureAwait(false);
@@ -191,6 +208,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             Log.TransportEnded(_logger, Number, DeviceId, ex.Message);
+            // Not the close timeout of a close this hub began: the transport failed under it (a host's abort is an OperationCanceledException too).
+            if (ex is not OperationCanceledException || !_closeCts.IsCancellationRequested) transportFailure = ex.Message;
             await AwaitPeerCloseAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -198,12 +217,40 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             Log.ReceiveLoopFailed(_logger, ex, Number, DeviceId);
             Close(MeshCloseCodes.InternalError, "internal error", drain: false);
         }
+        LogEnd(transportFailure);
         Close(MeshCloseCodes.Normal, "closed", drain: true);
         await sendLoop.ConfigureAwait(false);
         if (_socket.State != WebSocketState.Closed) _socket.Abort();
         _wheel.Cancel(this);
         _ended(this);
         _closeCts.Dispose();
+    }
+
+    // The host ended the connection (its token). Logged once the connection has ended, as what it turned out to be: a host
+    // that passes a request-aborted token cancels it when the client goes away, and that is a client close or a transport abort.
+    private void CloseForHost()
+    {
+        if (Volatile.Read(ref _closeCode) != 0) return;
+        _hostEnded = true;
+        CloseCore(MeshCloseCodes.GoingAway, HostEndedReason, drain: false);
+    }
+
+    private void LogEnd(string? transportFailure)
+    {
+        bool hubClosedFirst = IsClosing && !_hostEnded;
+        if (ClientCloseStatus is { } code)
+        {
+            // A close frame the client sent first (not its answer to the hub's close).
+            Log.ClientClosed(_logger, Number, DeviceId, code, (WebSocketCloseStatus)code, _clientCloseDescription ?? "");
+        }
+        else if (transportFailure is not null && !hubClosedFirst)
+        {
+            Log.TransportAborted(_logger, Number, DeviceId, transportFailure);
+        }
+        else if (_hostEnded)
+        {
+            Log.Closing(_logger, Number, DeviceId, MeshCloseCodes.GoingAway, HostEndedReason);
+        }
     }
 
     /// <summary>Records the identity and device id chosen at registration.</summary>
@@ -277,7 +324,13 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// </summary>
     public void Close(int code, string reason, bool drain)
     {
-        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0) return;
+        if (CloseCore(code, reason, drain) && code != MeshCloseCodes.Normal) Log.Closing(_logger, Number, DeviceId, code, reason);
+    }
+
+    // Starts closing; true for the call that did (the first code wins).
+    private bool CloseCore(int code, string reason, bool drain)
+    {
+        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0) return false;
         _closeReason = reason;
         _phase = ConnectionPhase.Closing;
         if (!drain) _discardPending = true;
@@ -292,7 +345,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         {
             // Already finished.
         }
-        if (code != MeshCloseCodes.Normal) Log.Closing(_logger, Number, DeviceId, code, reason);
+        return true;
     }
 
     /// <summary>Records a protocol violation; closes with <paramref name="closeCode"/> once the allowance is exceeded.</summary>
@@ -372,6 +425,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             switch (status)
             {
                 case ReceiveStatus.Closed:
+                    RecordClientClose();
                     return;
                 case ReceiveStatus.TooLarge:
                     _metrics.Received((int)Math.Min(int.MaxValue, reader.LastRejectedSize));
@@ -624,11 +678,20 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
     }
 
+    // The client's close frame arrived: it closed first unless it is the answer to the close this hub already sent.
+    private void RecordClientClose()
+    {
+        if (_closeSent) return;
+        ClientCloseStatus = (int)(_socket.CloseStatus ?? WebSocketCloseStatus.Empty);
+        _clientCloseDescription = _socket.CloseStatusDescription;
+    }
+
     private async Task CloseSocketAsync(CancellationToken token)
     {
         WebSocketState state = _socket.State;
         if (state is WebSocketState.Open or WebSocketState.CloseReceived)
         {
+            _closeSent = true;
             var status = (WebSocketCloseStatus)Volatile.Read(ref _closeCode);
             string reason = _closeReason.Length > 120 ? _closeReason[..120] : _closeReason;
             // The peer's answering close frame ends the receive loop; the close timeout bounds the wait for it.
@@ -667,5 +730,11 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 
         [LoggerMessage(107, LogLevel.Warning, "Device {DeviceId} (connection {Number}) missed its heartbeats; marking it offline")]
         public static partial void HeartbeatTimeout(ILogger logger, long number, string deviceId);
+
+        [LoggerMessage(110, LogLevel.Information, "Connection {Number} ({DeviceId}) closed by the client: {Code} {Status} '{Description}'")]
+        public static partial void ClientClosed(ILogger logger, long number, string deviceId, int code, WebSocketCloseStatus status, string description);
+
+        [LoggerMessage(111, LogLevel.Information, "Connection {Number} ({DeviceId}) lost: the transport was aborted ({Reason})")]
+        public static partial void TransportAborted(ILogger logger, long number, string deviceId, string reason);
     }
 }

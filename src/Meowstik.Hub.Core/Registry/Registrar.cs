@@ -121,7 +121,7 @@ internal sealed partial class Registrar
         DateTimeOffset now = _time.GetUtcNow();
         _state.SetOffline(connection.DeviceId, now);
         _backplane.PublishPresence(connection.DeviceId, online: false, now);
-        Log.Offline(_logger, connection.DeviceId, connection.CloseCode);
+        Log.Offline(_logger, connection.DeviceId, connection.ClientCloseStatus ?? connection.CloseCode);
         _events.AnnouncePresence(connection, "device_offline"u8, now);
     }
 
