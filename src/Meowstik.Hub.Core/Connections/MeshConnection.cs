@@ -40,8 +40,6 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private readonly CancellationTokenSource _closeCts = new();
     private readonly long _heartbeatTimeout;
     private long _lastActivity;
-    private const string HostEndedReason = "the host ended the connection";
-
     private int _closeCode;
     private string _closeReason = "";
     private volatile bool _hostEnded;
@@ -173,6 +171,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 
     private static readonly TimeSpan PeerCloseWait = TimeSpan.FromSeconds(1);
 
+    private const string HostEndedReason = "the host ended the connection";
+
     // A batch is flushed when the queue runs empty or when this much is buffered, whichever comes first.
     private const int FlushThresholdBytes = 64 * 1024;
 
@@ -230,9 +230,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     // that passes a request-aborted token cancels it when the client goes away, and that is a client close or a transport abort.
     private void CloseForHost()
     {
-        if (Volatile.Read(ref _closeCode) != 0) return;
-        _hostEnded = true;
-        CloseCore(MeshCloseCodes.GoingAway, HostEndedReason, drain: false);
+        if (CloseCore(MeshCloseCodes.GoingAway, HostEndedReason, drain: false)) _hostEnded = true;
     }
 
     private void LogEnd(string? transportFailure)
