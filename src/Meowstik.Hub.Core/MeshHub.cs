@@ -81,25 +81,32 @@ public sealed partial class MeshHub : IAsyncDisposable
         State = state ?? new InMemoryStateStore(Options.MaxStateBytesPerDevice);
         Backplane = backplane ?? NullBackplane.Instance;
         Time = timeProvider ?? TimeProvider.System;
+        StartedAt = Time.GetUtcNow();
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MeshHub>();
         Limits = new ProtocolLimits { MaxMessageBytes = Options.MaxMessageBytes };
+
+        // The composition root: each part gets only the collaborators it uses.
         Metrics = new HubMetrics(meterFactory, () => Registry.Count, () => ConnectionCount);
         Wheel = new TimerWheel(Time, Options.TimerResolution, Logger);
         Correlation = new CorrelationTable(Wheel, Options.MaxPendingRequests, Options.MaxPendingRequestsPerConnection, Options.MaxPendingRequestsPerToken, OnRequestTimeout);
         Events = new EventFeed(Metrics, Options.HostSubscriberQueueCapacity);
-        Streams = new StreamManager(this);
-        Router = new MessageRouter(this);
-        Registrar = new Registrar(this);
+        var stamper = new EnvelopeStamper(Time);
+        Outcomes = new DeliveryOutcomes(Metrics, Audit, Options, Time, Logger, Backplane, State, stamper);
+        Streams = new StreamManager(Options, Limits, Registry, Auth, Time, Metrics, Logger, Outcomes, stamper);
+        Requests = new RequestRouter(Registry, Correlation, Auth, State, Options, Time, Names, Metrics, Outcomes, stamper);
+        EventRouter = new EventRouter(Registry, Auth, State, Events, Time, Metrics, Outcomes, stamper);
+        HubActions = new HubActions(Auth, State, Streams, Options, Time, Outcomes);
+        var heartbeats = new HeartbeatResponder(Auth, State, Time, StartedAt, Options, Outcomes);
+        Router = new MessageRouter(Limits, Outcomes, heartbeats, Requests, HubActions, EventRouter, Streams);
         Admission = new ConnectionAdmission(Options);
+        Registrar = new Registrar(Auth, Admission, Registry, State, Backplane, EventRouter, Options, Limits, Time, Metrics, Audit, Logger);
         _refusals = new RefusalLog(Logger, Time, Audit);
         // One sweep for every connection's write deadline (a quarter of it, at most once a second), instead of a timer per write.
         TimeSpan sweep = TimeSpan.FromTicks(Math.Min(Options.WriteDeadline.Ticks / 4, TimeSpan.TicksPerSecond));
         _writeDeadlineSweep = Time.CreateTimer(static s => ((MeshHub)s!).SweepWriteDeadlines(), this, sweep, sweep);
-        HubActions = new HubActions(this);
-        StartedAt = Time.GetUtcNow();
         _ownedResources = ownedResources;
         Auth.TokenRevoked += OnTokenRevoked;
-        Backplane.Attach(new BackplaneDelivery(this));
+        Backplane.Attach(new BackplaneDelivery(Registry));
     }
 
     /// <summary>The effective settings.</summary>
@@ -146,6 +153,12 @@ public sealed partial class MeshHub : IAsyncDisposable
 
     /// <summary>Stream chunks/frames missing by index since start (per source and stream type; also on the <c>meowstik.hub.streams.gaps</c> counter).</summary>
     public long StreamGapCount => Streams.GapCount;
+
+    internal DeliveryOutcomes Outcomes { get; }
+
+    internal RequestRouter Requests { get; }
+
+    internal EventRouter EventRouter { get; }
 
     internal ILogger Logger { get; }
 
@@ -235,7 +248,7 @@ public sealed partial class MeshHub : IAsyncDisposable
 
     private async Task ServeAsync(WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames, CancellationToken cancellationToken)
     {
-        var connection = new MeshConnection(this, socket, info, frames);
+        MeshConnection connection = CreateConnection(socket, info, frames);
         // A token presented at the upgrade (query or Authorization header) is checked now, so a device that shows one never
         // competes with tokenless sockets for the small pre-authentication pool.
         if (AuthManager.IsWellFormedSecret(info.Token))
@@ -264,8 +277,7 @@ public sealed partial class MeshHub : IAsyncDisposable
             await RefuseAsync(socket).ConfigureAwait(false);
             return;
         }
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        await connection.RunAsync(linked.Token).ConfigureAwait(false);
+        await connection.RunAsync(cancellationToken, _stopping.Token).ConfigureAwait(false);
     }
 
     /// <summary>Sends a <c>command</c> to a device and waits for its response.</summary>
@@ -307,7 +319,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         if (type is MessageType.Unknown or MessageType.Register) throw new ArgumentOutOfRangeException(nameof(type), type, "Not a message the hub broadcasts.");
-        return new ValueTask<int>(Router.BroadcastFromHost(type, payloadUtf8Json.Span));
+        return new ValueTask<int>(EventRouter.BroadcastFromHost(type, payloadUtf8Json.Span));
     }
 
     /// <summary>Subscribes to events (device events and the hub's <c>device_connected</c>/<c>device_offline</c>), optionally filtered.</summary>
@@ -414,8 +426,16 @@ public sealed partial class MeshHub : IAsyncDisposable
         foreach (MeshConnection connection in open) connection.CheckWriteDeadline(now);
     }
 
-    internal void OnConnectionEnded(MeshConnection connection)
+    /// <summary>A connection served by this hub (not yet admitted or running).</summary>
+    internal MeshConnection CreateConnection(WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames = null) =>
+        new(socket, info, frames, Options, Time, Wheel, Metrics, Audit, Logger, Router, Registrar, OnConnectionEnded);
+
+    private void OnConnectionEnded(MeshConnection connection)
     {
+        // What the connection held: its stream subscriptions, the requests sent to it (failed with device_offline), its
+        // device id (and presence), its admission counts, its place in the open set.
+        Streams.RemoveSubscriber(connection);
+        Requests.FailRequestsTo(connection);
         Registrar.OnDisconnected(connection);
         Admission.Release(connection);
         lock (_connectionsLock)
@@ -425,13 +445,6 @@ public sealed partial class MeshHub : IAsyncDisposable
         }
     }
 
-    internal void AuditConnection(MeshConnection connection, string reason)
-    {
-        Audit?.TryWrite(AuditRecord.ForMessage(
-            Time.GetUtcNow(), null, "connection", connection.DeviceId.Length > 0 ? connection.DeviceId : connection.Info.RemoteAddress,
-            DeviceId.Hub, 0, AuditOutcome.Dropped, reason));
-    }
-
     private async Task<MeshReply> RequestAsync(MessageType type, string deviceId, string action, ReadOnlyMemory<byte> parameters, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
@@ -439,7 +452,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         ThrowIfDisposed();
         TimeSpan wait = timeout ?? Options.DefaultRequestTimeout;
         if (wait <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "Must be positive.");
-        (PendingRequest pending, Task<MeshReply> response) = Router.SendFromHost(type, deviceId, action, parameters.Span, wait);
+        (PendingRequest pending, Task<MeshReply> response) = Requests.SendFromHost(type, deviceId, action, parameters.Span, wait);
         if (!cancellationToken.CanBeCanceled) return await response.ConfigureAwait(false);
         using CancellationTokenRegistration registration = cancellationToken.Register(() =>
         {
@@ -448,7 +461,7 @@ public sealed partial class MeshHub : IAsyncDisposable
         return await response.ConfigureAwait(false);
     }
 
-    private void OnRequestTimeout(PendingRequest request) => Router.OnRequestTimeout(request);
+    private void OnRequestTimeout(PendingRequest request) => Requests.OnRequestTimeout(request);
 
     private void OnTokenRevoked(object? sender, TokenRevokedEventArgs e)
     {
@@ -485,12 +498,12 @@ public sealed partial class MeshHub : IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    private sealed class BackplaneDelivery(MeshHub hub) : IMeshBackplaneDelivery
+    private sealed class BackplaneDelivery(DeviceRegistry registry) : IMeshBackplaneDelivery
     {
         public bool DeliverLocal(ReadOnlySpan<char> deviceId, ReadOnlySpan<byte> message)
         {
-            if (!hub.Registry.TryGet(deviceId, out MeshConnection connection) || connection.IsClosing) return false;
-            OutboundMessage copy = OutboundMessage.Rent();
+            if (!registry.TryGet(deviceId, out MeshConnection connection) || connection.IsClosing) return false;
+            OutboundFrame copy = OutboundFrame.Rent();
             message.CopyTo(copy.GetSpan(message.Length));
             copy.Advance(message.Length);
             return connection.SendAndRelease(copy) == EnqueueResult.Queued;

@@ -1,9 +1,5 @@
-using System.Buffers.Binary;
-using System.Buffers.Text;
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,6 +17,11 @@ namespace Meowstik.Hub.Core;
 /// Thread-safe. The cache is loaded from the <see cref="ITokenStore"/> on first use (or by <see cref="LoadAsync"/>) and is
 /// authoritative for this process: tokens issued by another process sharing the store appear after <see cref="LoadAsync"/>.
 /// </summary>
+/// <remarks>
+/// A facade over three internal parts: the authorization rules (<c>AuthPolicy</c>), what a secret is and how it is hashed and
+/// compared (<c>TokenSecrets</c>), and the in-memory view of the store with revocation and purging (<c>TokenCache</c>). This
+/// type adds validation of issue requests, metrics, logs, audit records and the <see cref="TokenRevoked"/> event.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var db = await SqliteMeshStore.OpenAsync("hub.db");
@@ -33,21 +34,20 @@ namespace Meowstik.Hub.Core;
 public sealed partial class AuthManager : IDisposable
 {
     /// <summary>Every secret token starts with this prefix (it makes leaked tokens easy to find by scanners).</summary>
-    public const string SecretPrefix = "mtk_";
+    public const string SecretPrefix = TokenSecrets.SecretPrefix;
 
     /// <summary>Every token id starts with this prefix.</summary>
-    public const string TokenIdPrefix = "tok_";
+    public const string TokenIdPrefix = TokenSecrets.TokenIdPrefix;
 
     /// <summary>Random bytes in a secret: 32 = 256 bits.</summary>
-    public const int SecretBytes = 32;
+    public const int SecretBytes = TokenSecrets.SecretBytes;
 
     /// <summary>Length of a secret token in characters: the prefix plus 43 base64url characters.</summary>
-    public static readonly int SecretLength = SecretPrefix.Length + Base64Url.GetEncodedLength(SecretBytes);
+    public static readonly int SecretLength = TokenSecrets.SecretLength;
 
-    private const int TokenIdBytes = 12;
     private const int MaxSubjectLength = 200;
 
-    private readonly ITokenStore _store;
+    private readonly TokenCache _tokens;
     private readonly IAuditSink? _audit;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -55,11 +55,6 @@ public sealed partial class AuthManager : IDisposable
     private readonly bool _ownsMeter;
     private readonly Counter<long> _failures;
     private readonly Counter<long> _successes;
-    private readonly ConcurrentDictionary<UInt128, CachedToken> _byHash = new();
-    private readonly ConcurrentDictionary<string, CachedToken> _byId = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _loadLock = new(1, 1);
-    private volatile bool _loaded;
-    private long _nextPurgeTicks;
 
     /// <summary>Creates the manager.</summary>
     /// <param name="store">Where hashed tokens live (for example <see cref="InMemoryTokenStore"/>, or <c>SqliteTokenStore</c> of <c>Meowstik.Hub.Sqlite</c>).</param>
@@ -79,10 +74,10 @@ public sealed partial class AuthManager : IDisposable
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? new AuthOptions();
         Options.Validate();
-        _store = store;
         _audit = audit;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _tokens = new TokenCache(store, Options, _time, OnRevoked);
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _failures = _meter.CreateCounter<long>("auth.failures", description: "Rejected token authentications, tagged by reason.");
@@ -114,48 +109,24 @@ public sealed partial class AuthManager : IDisposable
     internal IAuditSink? Audit => _audit;
 
     /// <summary>(Re)loads every stored token into the cache. Called automatically on first use.</summary>
-    public async Task LoadAsync(CancellationToken cancellationToken = default)
-    {
-        await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            IReadOnlyList<TokenRecord> records = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (TokenRecord record in records)
-            {
-                CachedToken entry = _byId.GetOrAdd(record.Info.TokenId, static (_, r) => new CachedToken(r), record);
-                if (record.Info.RevokedAt is { } at && entry.MarkRevoked())
-                {
-                    // Revoked by another process since we cached it: close its connections here too.
-                    OnRevoked(entry, at);
-                }
-
-                _byHash[KeyOf(entry.Hash)] = entry;
-            }
-
-            _loaded = true;
-        }
-        finally
-        {
-            _loadLock.Release();
-        }
-    }
+    public Task LoadAsync(CancellationToken cancellationToken = default) => _tokens.LoadAsync(cancellationToken);
 
     /// <summary>Issues a new token and stores its hash. The returned <see cref="IssuedToken.Secret"/> is shown once.</summary>
     /// <exception cref="ArgumentException">The request is inconsistent (for example a device token without a device id).</exception>
     public async Task<IssuedToken> IssueTokenAsync(TokenIssueRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
+        await _tokens.EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
         Validate(request);
         TimeSpan lifetime = request.Lifetime ?? Options.DefaultTokenLifetime;
         DateTimeOffset now = _time.GetUtcNow();
 
-        string secret = NewSecret();
+        string secret = TokenSecrets.NewSecret();
         byte[] hash = new byte[TokenRecord.HashLength];
-        HashSecret(secret, hash);
+        TokenSecrets.Hash(secret, hash);
         var info = new TokenInfo
         {
-            TokenId = TokenIdPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenIdBytes)),
+            TokenId = TokenSecrets.NewTokenId(),
             Role = request.Role,
             Subject = request.Subject,
             DeviceId = request.DeviceId,
@@ -164,12 +135,7 @@ public sealed partial class AuthManager : IDisposable
             IssuedAt = now,
             ExpiresAt = now + lifetime,
         };
-        var record = new TokenRecord(hash, info);
-        await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
-
-        var entry = new CachedToken(record);
-        _byId[info.TokenId] = entry;
-        _byHash[KeyOf(hash)] = entry;
+        CachedToken entry = await _tokens.AddAsync(new TokenRecord(hash, info), cancellationToken).ConfigureAwait(false);
         Log.Issued(_logger, info.TokenId, info.Role, info.Subject, info.DeviceId);
         WriteAudit("issue", null, info.TokenId, AuditOutcome.Allowed, null, info.Role.ToString());
         return new IssuedToken(secret, entry.Identity, now);
@@ -186,9 +152,9 @@ public sealed partial class AuthManager : IDisposable
     public async ValueTask<AuthResult> AuthenticateAsync(
         ReadOnlyMemory<char> token, string? source = null, CancellationToken cancellationToken = default)
     {
-        if (!_loaded)
+        if (!_tokens.IsLoaded)
         {
-            await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
+            await _tokens.EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
         }
 
         AuthResult result = Authenticate(token.Span, out string? tokenId);
@@ -209,11 +175,7 @@ public sealed partial class AuthManager : IDisposable
     }
 
     /// <summary>Lists every stored token (without secrets or hashes), revoked and expired ones included.</summary>
-    public async Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default)
-    {
-        IReadOnlyList<TokenRecord> records = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
-        return records.Select(static r => r.Info).ToArray();
-    }
+    public Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default) => _tokens.ListAsync(cancellationToken);
 
     /// <summary>
     /// Revokes one token, persistently, and raises <see cref="TokenRevoked"/>. Returns false when no such token exists
@@ -222,16 +184,7 @@ public sealed partial class AuthManager : IDisposable
     public async Task<bool> RevokeTokenAsync(string tokenId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenId);
-        await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
-        DateTimeOffset now = _time.GetUtcNow();
-        bool stored = await _store.RevokeAsync(tokenId, now, cancellationToken).ConfigureAwait(false);
-        bool cached = _byId.TryGetValue(tokenId, out CachedToken? entry) && entry.MarkRevoked();
-        if (cached)
-        {
-            OnRevoked(entry!, now);
-        }
-
-        return stored || cached;
+        return await _tokens.RevokeAsync(tokenId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -241,29 +194,7 @@ public sealed partial class AuthManager : IDisposable
     public async Task<IReadOnlyList<string>> RevokeDeviceAsync(string deviceId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
-        await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
-        DateTimeOffset now = _time.GetUtcNow();
-        IReadOnlyList<string> storedIds = await _store.RevokeDeviceAsync(deviceId, now, cancellationToken).ConfigureAwait(false);
-        var revoked = new List<string>(storedIds);
-        foreach (string id in storedIds)
-        {
-            if (_byId.TryGetValue(id, out CachedToken? entry) && entry.MarkRevoked())
-            {
-                OnRevoked(entry, now);
-            }
-        }
-
-        // Cached tokens the store no longer saw as live (revoked elsewhere) still get closed here.
-        foreach (CachedToken entry in _byId.Values)
-        {
-            if (entry.Info.DeviceId == deviceId && entry.MarkRevoked())
-            {
-                revoked.Add(entry.Info.TokenId);
-                OnRevoked(entry, now);
-            }
-        }
-
-        return revoked;
+        return await _tokens.RevokeDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -273,18 +204,7 @@ public sealed partial class AuthManager : IDisposable
     public async Task<IReadOnlyList<string>> RevokeFamilyMemberAsync(string member, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(member);
-        await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
-        var revoked = new List<string>();
-        foreach (CachedToken entry in _byId.Values)
-        {
-            if (entry.Info.Role == MeshRole.Family && entry.Info.Subject == member && !entry.Identity.IsRevoked &&
-                await RevokeTokenAsync(entry.Info.TokenId, cancellationToken).ConfigureAwait(false))
-            {
-                revoked.Add(entry.Info.TokenId);
-            }
-        }
-
-        return revoked;
+        return await _tokens.RevokeFamilyMemberAsync(member, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -302,34 +222,10 @@ public sealed partial class AuthManager : IDisposable
     /// <see cref="AuthOptions.ExpiredTokenPurgeInterval"/> (concurrent callers skip). Returns the rows deleted; 0 when not due.
     /// Without it every catch-phrase exchange would leave a token row behind forever.
     /// </summary>
-    public async Task<int> PurgeExpiredIfDueAsync(CancellationToken cancellationToken = default)
-    {
-        long now = _time.GetUtcNow().UtcTicks;
-        long due = Interlocked.Read(ref _nextPurgeTicks);
-        if (now < due || Interlocked.CompareExchange(ref _nextPurgeTicks, now + Options.ExpiredTokenPurgeInterval.Ticks, due) != due)
-        {
-            return 0;
-        }
-
-        return await PurgeExpiredAsync(Options.ExpiredTokenRetention, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<int> PurgeExpiredIfDueAsync(CancellationToken cancellationToken = default) => _tokens.PurgeExpiredIfDueAsync(cancellationToken);
 
     /// <summary>Deletes stored tokens that expired more than <paramref name="grace"/> ago and drops them from the cache.</summary>
-    public async Task<int> PurgeExpiredAsync(TimeSpan grace, CancellationToken cancellationToken = default)
-    {
-        DateTimeOffset before = _time.GetUtcNow() - grace;
-        int deleted = await _store.DeleteExpiredAsync(before, cancellationToken).ConfigureAwait(false);
-        foreach (CachedToken entry in _byId.Values)
-        {
-            if (entry.Info.ExpiresAt < before)
-            {
-                _byId.TryRemove(entry.Info.TokenId, out _);
-                _byHash.TryRemove(KeyOf(entry.Hash), out _);
-            }
-        }
-
-        return deleted;
-    }
+    public Task<int> PurgeExpiredAsync(TimeSpan grace, CancellationToken cancellationToken = default) => _tokens.PurgeExpiredAsync(grace, cancellationToken);
 
     /// <summary>
     /// May <paramref name="identity"/> perform <paramref name="action"/> on <paramref name="target"/>, now?
@@ -343,11 +239,11 @@ public sealed partial class AuthManager : IDisposable
     /// which is allowed only when the identity may reach every device (or filter recipients by asking per device).
     /// </param>
     public AuthDecision Authorize(MeshIdentity identity, MeshAction action, ReadOnlySpan<char> target) =>
-        Evaluate(identity, action, target, _time.GetUtcNow());
+        AuthPolicy.Evaluate(identity, action, target, _time.GetUtcNow());
 
     /// <inheritdoc cref="Authorize(MeshIdentity, MeshAction, ReadOnlySpan{char})"/>
     public AuthDecision Authorize(MeshIdentity identity, MeshAction action, string? target) =>
-        Evaluate(identity, action, target.AsSpan(), _time.GetUtcNow());
+        AuthPolicy.Evaluate(identity, action, target.AsSpan(), _time.GetUtcNow());
 
     /// <summary>The policy as a pure function of the identity, the action, the target and the current time.</summary>
     /// <remarks>
@@ -362,94 +258,19 @@ public sealed partial class AuthManager : IDisposable
     /// </list>
     /// <see cref="MeshAction.Administer"/> is creator-only. Register, Command, Query and Observe need a non-empty target.
     /// </remarks>
-    public static AuthDecision Evaluate(MeshIdentity identity, MeshAction action, ReadOnlySpan<char> target, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(identity);
-        if ((uint)action > (uint)MeshAction.Administer)
-        {
-            return AuthDecision.Deny(DenialReason.UnknownAction);
-        }
-
-        if (identity.IsRevoked)
-        {
-            return AuthDecision.Deny(DenialReason.TokenRevoked);
-        }
-
-        if (now >= identity.ExpiresAt)
-        {
-            return AuthDecision.Deny(DenialReason.TokenExpired);
-        }
-
-        if (action is MeshAction.Heartbeat or MeshAction.HubRequest)
-        {
-            return AuthDecision.Allowed;
-        }
-
-        if (target.IsEmpty && action is MeshAction.Register or MeshAction.Command or MeshAction.Query or MeshAction.Observe)
-        {
-            return AuthDecision.Deny(DenialReason.MissingTarget);
-        }
-
-        return identity.Role switch
-        {
-            MeshRole.Creator => AuthDecision.Allowed,
-            MeshRole.Family => EvaluateFamily(identity, action, target),
-            MeshRole.Device => EvaluateDevice(identity, action, target),
-            _ => AuthDecision.Deny(action == MeshAction.Administer
-                ? DenialReason.ActionNotAllowedForRole
-                : DenialReason.GuestNoDeviceAccess),
-        };
-    }
+    public static AuthDecision Evaluate(MeshIdentity identity, MeshAction action, ReadOnlySpan<char> target, DateTimeOffset now) =>
+        AuthPolicy.Evaluate(identity, action, target, now);
 
     /// <summary>Checks only the shape of a secret (prefix, length, base64url alphabet); no lookup.</summary>
-    public static bool IsWellFormedSecret(ReadOnlySpan<char> token) =>
-        token.Length == SecretLength &&
-        token.StartsWith(SecretPrefix, StringComparison.Ordinal) &&
-        !token[SecretPrefix.Length..].ContainsAnyExcept(Base64UrlAlphabet);
+    public static bool IsWellFormedSecret(ReadOnlySpan<char> token) => TokenSecrets.IsWellFormed(token);
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _loadLock.Dispose();
+        _tokens.Dispose();
         if (_ownsMeter)
         {
             _meter.Dispose();
-        }
-    }
-
-    private static readonly System.Buffers.SearchValues<char> Base64UrlAlphabet =
-        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-
-    private static AuthDecision EvaluateFamily(MeshIdentity identity, MeshAction action, ReadOnlySpan<char> target) => action switch
-    {
-        MeshAction.Query or MeshAction.Observe => identity.IsPermitted(target)
-            ? AuthDecision.Allowed
-            : AuthDecision.Deny(DenialReason.DeviceNotPermitted),
-        MeshAction.Administer or MeshAction.Register => AuthDecision.Deny(DenialReason.ActionNotAllowedForRole),
-        _ => AuthDecision.Deny(DenialReason.FamilyReadOnly),
-    };
-
-    private static AuthDecision EvaluateDevice(MeshIdentity identity, MeshAction action, ReadOnlySpan<char> target)
-    {
-        switch (action)
-        {
-            case MeshAction.Register:
-                return target.SequenceEqual(identity.DeviceId) ? AuthDecision.Allowed : AuthDecision.Deny(DenialReason.DeviceIdMismatch);
-            case MeshAction.Response:
-                return AuthDecision.Allowed;
-            case MeshAction.Event or MeshAction.Stream:
-                // Its own events/streams go to the hub or to subscribers freely; aiming one at a specific device needs a grant.
-                return target.IsEmpty || target is "*" || identity.IsGranted(target)
-                    ? AuthDecision.Allowed
-                    : AuthDecision.Deny(DenialReason.NotGranted);
-            case MeshAction.Observe:
-                return target.SequenceEqual(identity.DeviceId) || identity.IsGranted(target)
-                    ? AuthDecision.Allowed
-                    : AuthDecision.Deny(DenialReason.NotGranted);
-            case MeshAction.Command or MeshAction.Query:
-                return identity.IsGranted(target) ? AuthDecision.Allowed : AuthDecision.Deny(DenialReason.NotGranted);
-            default:
-                return AuthDecision.Deny(DenialReason.ActionNotAllowedForRole);
         }
     }
 
@@ -461,15 +282,14 @@ public sealed partial class AuthManager : IDisposable
             return AuthResult.Fail(AuthFailure.Missing);
         }
 
-        if (!IsWellFormedSecret(token))
+        if (!TokenSecrets.IsWellFormed(token))
         {
             return AuthResult.Fail(AuthFailure.Malformed);
         }
 
         Span<byte> hash = stackalloc byte[TokenRecord.HashLength];
-        HashSecret(token, hash);
-        if (!_byHash.TryGetValue(KeyOf(hash), out CachedToken? entry) ||
-            !CryptographicOperations.FixedTimeEquals(entry.Hash, hash))
+        TokenSecrets.Hash(token, hash);
+        if (_tokens.Find(hash) is not { } entry)
         {
             return AuthResult.Fail(AuthFailure.Unknown);
         }
@@ -488,18 +308,8 @@ public sealed partial class AuthManager : IDisposable
         return AuthResult.Success(entry.Identity);
     }
 
-    private async ValueTask EnsureLoadedAsync(CancellationToken cancellationToken)
+    private void OnRevoked(TokenInfo info, DateTimeOffset at)
     {
-        // A second concurrent first-use load is harmless: LoadAsync is idempotent.
-        if (!_loaded)
-        {
-            await LoadAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private void OnRevoked(CachedToken entry, DateTimeOffset at)
-    {
-        TokenInfo info = entry.Info;
         Log.Revoked(_logger, info.TokenId, info.Role, info.DeviceId);
         WriteAudit("revoke", null, info.DeviceId ?? info.TokenId, AuditOutcome.Allowed, null, info.TokenId);
         EventHandler<TokenRevokedEventArgs>? handlers = TokenRevoked;
@@ -567,58 +377,6 @@ public sealed partial class AuthManager : IDisposable
 
     private static string[] Sorted(IReadOnlyCollection<string>? ids) =>
         ids is null ? [] : ids.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-
-    private static string NewSecret()
-    {
-        Span<byte> random = stackalloc byte[SecretBytes];
-        RandomNumberGenerator.Fill(random);
-        string secret = SecretPrefix + Base64Url.EncodeToString(random);
-        CryptographicOperations.ZeroMemory(random);
-        return secret;
-    }
-
-    /// <summary>SHA-256 over the secret's ASCII bytes (the whole string, prefix included).</summary>
-    internal static void HashSecret(ReadOnlySpan<char> secret, Span<byte> hash)
-    {
-        Span<byte> bytes = stackalloc byte[64];
-        int length = Encoding.ASCII.GetBytes(secret, bytes);
-        SHA256.HashData(bytes[..length], hash);
-        CryptographicOperations.ZeroMemory(bytes);
-    }
-
-    /// <summary>The cache key: the first 128 bits of the hash. The full hash is then compared in constant time.</summary>
-    private static UInt128 KeyOf(ReadOnlySpan<byte> hash) => BinaryPrimitives.ReadUInt128LittleEndian(hash);
-
-    private sealed class CachedToken
-    {
-        public CachedToken(TokenRecord record)
-        {
-            Hash = record.Hash;
-            Info = record.Info;
-            Identity = new MeshIdentity(
-                Info.TokenId, Info.Role, Info.Subject, Info.DeviceId, Info.PermittedDevices, Info.CommandGrants, Info.ExpiresAt);
-            if (Info.RevokedAt is not null)
-            {
-                Identity.MarkRevoked();
-            }
-        }
-
-        public byte[] Hash { get; }
-
-        public TokenInfo Info { get; }
-
-        /// <summary>One shared identity per token, so revocation reaches every connection holding it.</summary>
-        public MeshIdentity Identity { get; }
-
-        private int _revoked;
-
-        /// <summary>Marks it revoked; true only for the first caller.</summary>
-        public bool MarkRevoked()
-        {
-            Identity.MarkRevoked();
-            return Interlocked.Exchange(ref _revoked, 1) == 0 && Info.RevokedAt is null;
-        }
-    }
 
     private static partial class Log
     {

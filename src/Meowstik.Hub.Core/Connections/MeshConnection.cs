@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -21,7 +22,15 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 {
     private static long s_nextNumber;
 
-    private readonly MeshHub _hub;
+    private readonly MeshHubOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TimerWheel _wheel;
+    private readonly HubMetrics _metrics;
+    private readonly IAuditSink? _audit;
+    private readonly ILogger _logger;
+    private readonly MessageRouter _router;
+    private readonly Registrar _registrar;
+    private readonly Action<MeshConnection> _ended;
     private readonly WebSocket _socket;
     private readonly OutboundQueue _outbound;
     private readonly CoalescingStream? _frames;
@@ -33,6 +42,9 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private long _lastActivity;
     private int _closeCode;
     private string _closeReason = "";
+    private volatile bool _hostEnded;
+    private volatile bool _closeSent;
+    private string? _clientCloseDescription;
     private volatile bool _discardPending;
     private volatile bool _paused;
     private volatile bool _writeTimedOut;
@@ -42,27 +54,54 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private int _pendingRequests;
     private volatile ConnectionPhase _phase;
 
-    /// <param name="hub">The hub.</param>
     /// <param name="socket">The server WebSocket.</param>
     /// <param name="info">Where the connection came from.</param>
     /// <param name="frames">
     /// The stream under <paramref name="socket"/> when the hub created the socket itself: data frames are then written into it
     /// in batches with one flush per batch. Null for a socket given by the host: one <c>SendAsync</c> per message.
     /// </param>
-    public MeshConnection(MeshHub hub, WebSocket socket, MeshConnectionInfo info, CoalescingStream? frames = null)
+    /// <param name="options">Budgets, limits and deadlines.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="wheel">Where the registration, heartbeat and token-expiry deadline is scheduled.</param>
+    /// <param name="metrics">Received, sent, dropped, paused, slow consumers.</param>
+    /// <param name="audit">Connection-level audit rows, and the audit trail's backpressure; none when null.</param>
+    /// <param name="logger">Connection log lines.</param>
+    /// <param name="router">Routes every message once registered.</param>
+    /// <param name="registrar">Handles the messages before registration.</param>
+    /// <param name="ended">Called once, when the connection is gone.</param>
+    public MeshConnection(
+        WebSocket socket,
+        MeshConnectionInfo info,
+        CoalescingStream? frames,
+        MeshHubOptions options,
+        TimeProvider time,
+        TimerWheel wheel,
+        HubMetrics metrics,
+        IAuditSink? audit,
+        ILogger logger,
+        MessageRouter router,
+        Registrar registrar,
+        Action<MeshConnection> ended)
     {
-        _hub = hub;
         _socket = socket;
         _frames = frames;
+        _options = options;
+        _time = time;
+        _wheel = wheel;
+        _metrics = metrics;
+        _audit = audit;
+        _logger = logger;
+        _router = router;
+        _registrar = registrar;
+        _ended = ended;
         Info = info;
         Number = Interlocked.Increment(ref s_nextNumber);
         SessionId = "sess_" + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 16);
-        MeshHubOptions options = hub.Options;
         _outbound = new OutboundQueue(options.OutboundBufferBytes, options.MaxPendingBytes, options.AudioQueueCapacity);
-        _rate = new TokenBucket(hub.Time, options.RateLimitPerSecond, options.RateLimitBurst);
-        _violations = new ViolationCounter(hub.Time, options.ViolationWindow, options.MaxViolations);
-        _heartbeatTimeout = hub.Wheel.ToTimestampDelta(options.HeartbeatInterval * options.MissedHeartbeatsBeforeOffline);
-        _lastActivity = hub.Time.GetTimestamp();
+        _rate = new TokenBucket(time, options.RateLimitPerSecond, options.RateLimitBurst);
+        _violations = new ViolationCounter(time, options.ViolationWindow, options.MaxViolations);
+        _heartbeatTimeout = wheel.ToTimestampDelta(options.HeartbeatInterval * options.MissedHeartbeatsBeforeOffline);
+        _lastActivity = time.GetTimestamp();
     }
 
     /// <summary>Stream subscriptions this connection holds (changed only by the stream manager, under its lock).</summary>
@@ -118,10 +157,21 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// <summary>The device announced the <c>binary_streams</c> feature: stream chunks go to it as binary frames.</summary>
     public bool SupportsBinaryStreams { get; private set; }
 
+    /// <summary>Only devices and creators have last-known state; people's clients (family, guest) leave nothing behind.</summary>
+    public bool KeepsState => Identity?.Role is MeshRole.Device or MeshRole.Creator;
+
+    /// <summary>
+    /// Family and guest connections are people's clients, not devices: broadcasts (the host's, and broadcast commands and
+    /// queries) never reach them. They see only what concerns the devices they may observe.
+    /// </summary>
+    public bool ReceivesBroadcasts => Identity?.Role is MeshRole.Device or MeshRole.Creator;
+
     /// <summary>True once <see cref="Close"/> was called.</summary>
     public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
 
     private static readonly TimeSpan PeerCloseWait = TimeSpan.FromSeconds(1);
+
+    private const string HostEndedReason = "the host ended the connection";
 
     // A batch is flushed when the queue runs empty or when this much is buffered, whichever comes first.
     private const int FlushThresholdBytes = 64 * 1024;
@@ -132,33 +182,73 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// <summary>Set when a newer connection with the same device id took over (no offline event for this one).</summary>
     public bool WasReplaced { get; private set; }
 
-    /// <summary>Runs the session until the socket closes. Never throws for transport failures.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>The close status the client sent when it closed the connection first; null otherwise.</summary>
+    public int? ClientCloseStatus { get; private set; }
+
+    /// <summary>
+    /// Runs the session until the socket closes. Never throws for transport failures. How it ended is logged as what it was:
+    /// the client closed it (with the status and description it sent), the transport was aborted, the host ended it
+    /// (<paramref name="hostToken"/>), the hub is shutting down (<paramref name="hubStopping"/>), or the hub closed it for a
+    /// reason of its own (logged when it decides, by <see cref="Close"/>).
+    /// </summary>
+    /// <param name="hostToken">Cancelled by the host to end this connection: it is closed with 1001.</param>
+    /// <param name="hubStopping">Cancelled when the hub stops: the connection is closed with 1001.</param>
+    public async Task RunAsync(CancellationToken hostToken, CancellationToken hubStopping)
     {
-        using CancellationTokenRegistration hostStop = cancellationToken.UnsafeRegister(
-            static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "the host ended the connection (hub stopping or transport aborted)", drain: false), this);
-        _hub.Wheel.Schedule(this, _hub.Time.GetTimestamp() + _hub.Wheel.ToTimestampDelta(_hub.Options.RegistrationTimeout));
+        using CancellationTokenRegistration stopping = hubStopping.UnsafeRegister(
+            static s => ((MeshConnection)s!).Close(MeshCloseCodes.GoingAway, "hub shutting down", drain: false), this);
+        using CancellationTokenRegistration hostEnded = hostToken.UnsafeRegister(static s => ((MeshConnection)s!).CloseForHost(), this);
+        _wheel.Schedule(this, _time.GetTimestamp() + _wheel.ToTimestampDelta(_options.RegistrationTimeout));
         Task sendLoop = Task.Run(SendLoopAsync, CancellationToken.None);
+        string? transportFailure = null;
         try
         {
             await ReceiveLoopAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            Log.TransportEnded(_hub.Logger, Number, DeviceId, ex.Message);
+            Log.TransportEnded(_logger, Number, DeviceId, ex.Message);
+            // Not the close timeout of a close this hub began: the transport failed under it (a host's abort is an OperationCanceledException too).
+            if (ex is not OperationCanceledException || !_closeCts.IsCancellationRequested) transportFailure = ex.Message;
             await AwaitPeerCloseAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            Log.ReceiveLoopFailed(_hub.Logger, ex, Number, DeviceId);
+            Log.ReceiveLoopFailed(_logger, ex, Number, DeviceId);
             Close(MeshCloseCodes.InternalError, "internal error", drain: false);
         }
+        LogEnd(transportFailure);
         Close(MeshCloseCodes.Normal, "closed", drain: true);
         await sendLoop.ConfigureAwait(false);
         if (_socket.State != WebSocketState.Closed) _socket.Abort();
-        _hub.Wheel.Cancel(this);
-        _hub.OnConnectionEnded(this);
+        _wheel.Cancel(this);
+        _ended(this);
         _closeCts.Dispose();
+    }
+
+    // The host ended the connection (its token). Logged once the connection has ended, as what it turned out to be: a host
+    // that passes a request-aborted token cancels it when the client goes away, and that is a client close or a transport abort.
+    private void CloseForHost()
+    {
+        if (CloseCore(MeshCloseCodes.GoingAway, HostEndedReason, drain: false)) _hostEnded = true;
+    }
+
+    private void LogEnd(string? transportFailure)
+    {
+        bool hubClosedFirst = IsClosing && !_hostEnded;
+        if (ClientCloseStatus is { } code)
+        {
+            // A close frame the client sent first (not its answer to the hub's close).
+            Log.ClientClosed(_logger, Number, DeviceId, code, (WebSocketCloseStatus)code, _clientCloseDescription ?? "");
+        }
+        else if (transportFailure is not null && !hubClosedFirst)
+        {
+            Log.TransportAborted(_logger, Number, DeviceId, transportFailure);
+        }
+        else if (_hostEnded)
+        {
+            Log.Closing(_logger, Number, DeviceId, MeshCloseCodes.GoingAway, HostEndedReason);
+        }
     }
 
     /// <summary>Records the identity and device id chosen at registration.</summary>
@@ -186,7 +276,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// paused until this one drains; beyond <see cref="MeshHubOptions.MaxPendingBytes"/> this connection is closed as a slow
     /// consumer (1013), the drop counted and audited. The caller keeps its own reference.
     /// </summary>
-    public EnqueueResult Send(OutboundMessage message)
+    public EnqueueResult Send(OutboundFrame message)
     {
         EnqueueResult result = _outbound.TryEnqueue(message);
         if (result == EnqueueResult.Queued)
@@ -195,14 +285,14 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
         else if (result == EnqueueResult.Full)
         {
-            _hub.Metrics.Dropped(DropReason.OutboundOverflow);
+            _metrics.Dropped(DropReason.OutboundOverflow);
             CloseSlowConsumer(SlowConsumerRule.MaxPending);
         }
         return result;
     }
 
     /// <summary>Queues a control message and drops the caller's reference.</summary>
-    public EnqueueResult SendAndRelease(OutboundMessage message)
+    public EnqueueResult SendAndRelease(OutboundFrame message)
     {
         EnqueueResult result = Send(message);
         message.Release();
@@ -210,19 +300,19 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     }
 
     /// <summary>Queues an audio/data stream chunk (dropped, not fatal, when the stream queue is full).</summary>
-    public EnqueueResult SendStream(OutboundMessage message) => _outbound.TryEnqueueStream(message);
+    public EnqueueResult SendStream(OutboundFrame message) => _outbound.TryEnqueueStream(message);
 
     /// <summary>Offers a video frame to a newest-wins slot.</summary>
-    public EnqueueResult SendVideo(VideoSlot slot, OutboundMessage frame) => _outbound.TryEnqueueVideo(slot, frame);
+    public EnqueueResult SendVideo(VideoSlot slot, OutboundFrame frame) => _outbound.TryEnqueueVideo(slot, frame);
 
     /// <summary>Takes the next queued message without a send loop (allocation tests and benchmarks drive the router directly).</summary>
-    internal bool TryDequeueOutbound(out OutboundMessage message) => _outbound.TryDequeue(out message);
+    internal bool TryDequeueOutbound(out OutboundFrame message) => _outbound.TryDequeue(out message);
 
     /// <summary>Sends an error from the hub to this connection.</summary>
     public void SendError(ReadOnlySpan<byte> correlationId, string code, string message, string? field = null)
     {
         if (IsClosing) return;
-        SendAndRelease(HubMessageEncoder.Error(DeviceIdUtf8, correlationId, code, message, _hub.Time.GetUtcNow(), field));
+        SendAndRelease(HubMessageEncoder.Error(DeviceIdUtf8, correlationId, code, message, _time.GetUtcNow(), field));
     }
 
     /// <summary>
@@ -232,22 +322,28 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     /// </summary>
     public void Close(int code, string reason, bool drain)
     {
-        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0) return;
+        if (CloseCore(code, reason, drain) && code != MeshCloseCodes.Normal) Log.Closing(_logger, Number, DeviceId, code, reason);
+    }
+
+    // Starts closing; true for the call that did (the first code wins).
+    private bool CloseCore(int code, string reason, bool drain)
+    {
+        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0) return false;
         _closeReason = reason;
         _phase = ConnectionPhase.Closing;
         if (!drain) _discardPending = true;
         _outbound.Complete();
         SignalRequestRoom();
-        _hub.Wheel.Cancel(this);
+        _wheel.Cancel(this);
         try
         {
-            _closeCts.CancelAfter(_hub.Options.CloseTimeout);
+            _closeCts.CancelAfter(_options.CloseTimeout);
         }
         catch (ObjectDisposedException)
         {
             // Already finished.
         }
-        if (code != MeshCloseCodes.Normal) Log.Closing(_hub.Logger, Number, DeviceId, code, reason);
+        return true;
     }
 
     /// <summary>Records a protocol violation; closes with <paramref name="closeCode"/> once the allowance is exceeded.</summary>
@@ -255,8 +351,8 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     {
         if (_violations.Record())
         {
-            Log.TooManyViolations(_hub.Logger, Number, DeviceId, _violations.Count, reason);
-            _hub.AuditConnection(this, "too_many_violations");
+            Log.TooManyViolations(_logger, Number, DeviceId, _violations.Count, reason);
+            AuditConnection("too_many_violations");
             Close(closeCode, "too many protocol violations: " + reason, drain: true);
         }
     }
@@ -267,24 +363,24 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         if (_paused)
         {
             // Not reading because the hub paused this connection (backpressure): that is not the device's silence.
-            _hub.Wheel.Schedule(this, nowTimestamp + _heartbeatTimeout);
+            _wheel.Schedule(this, nowTimestamp + _heartbeatTimeout);
             return;
         }
         switch (_phase)
         {
             case ConnectionPhase.AwaitingRegistration:
             case ConnectionPhase.Registering:
-                _hub.Metrics.Dropped(DropReason.NotRegistered);
-                Log.RegistrationTimeout(_hub.Logger, Number, Info.RemoteAddress);
-                _hub.AuditConnection(this, "registration_timeout");
+                _metrics.Dropped(DropReason.NotRegistered);
+                Log.RegistrationTimeout(_logger, Number, Info.RemoteAddress);
+                AuditConnection("registration_timeout");
                 Close(MeshCloseCodes.PolicyViolation, "no register message within the registration timeout", drain: false);
                 break;
             case ConnectionPhase.Registered:
-                if (Identity is { } identity && _hub.Time.GetUtcNow() >= identity.ExpiresAt)
+                if (Identity is { } identity && _time.GetUtcNow() >= identity.ExpiresAt)
                 {
                     // The token expired mid-session: the session ends with it, whether or not the device is still talking.
-                    Log.TokenExpired(_hub.Logger, Number, DeviceId);
-                    _hub.Audit?.TryWrite(AuditRecord.ForAuth(_hub.Time.GetUtcNow(), "expire_close", DeviceId, identity.TokenId, AuditOutcome.Denied, "token_expired"));
+                    Log.TokenExpired(_logger, Number, DeviceId);
+                    _audit?.TryWrite(AuditRecord.ForAuth(_time.GetUtcNow(), "expire_close", DeviceId, identity.TokenId, AuditOutcome.Denied, "token_expired"));
                     SendError(default, MeshErrorCodes.Unauthorized, "The token expired.");
                     Close(MeshCloseCodes.AuthFailed, "token expired", drain: true);
                     return;
@@ -292,44 +388,45 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 long due = Volatile.Read(ref _lastActivity) + _heartbeatTimeout;
                 if (due > nowTimestamp)
                 {
-                    _hub.Wheel.Schedule(this, Math.Min(due, ExpiryTimestamp(nowTimestamp)));
+                    _wheel.Schedule(this, Math.Min(due, ExpiryTimestamp(nowTimestamp)));
                     return;
                 }
-                Log.HeartbeatTimeout(_hub.Logger, Number, DeviceId);
-                _hub.AuditConnection(this, "heartbeat_timeout");
+                Log.HeartbeatTimeout(_logger, Number, DeviceId);
+                AuditConnection("heartbeat_timeout");
                 Close(MeshCloseCodes.HeartbeatTimeout, "no traffic within the heartbeat timeout", drain: false);
                 break;
         }
     }
 
     private void ScheduleHeartbeatDeadline() =>
-        _hub.Wheel.Schedule(this, Math.Min(Volatile.Read(ref _lastActivity) + _heartbeatTimeout, ExpiryTimestamp(_hub.Time.GetTimestamp())));
+        _wheel.Schedule(this, Math.Min(Volatile.Read(ref _lastActivity) + _heartbeatTimeout, ExpiryTimestamp(_time.GetTimestamp())));
 
     // When the token expires, on the wheel's clock (far future for tokens that outlive any session).
     private long ExpiryTimestamp(long nowTimestamp)
     {
         if (Identity is not { } identity) return long.MaxValue / 4;
-        TimeSpan left = identity.ExpiresAt - _hub.Time.GetUtcNow();
+        TimeSpan left = identity.ExpiresAt - _time.GetUtcNow();
         if (left <= TimeSpan.Zero) return nowTimestamp;
-        return left > TimeSpan.FromDays(365) ? long.MaxValue / 4 : nowTimestamp + _hub.Wheel.ToTimestampDelta(left);
+        return left > TimeSpan.FromDays(365) ? long.MaxValue / 4 : nowTimestamp + _wheel.ToTimestampDelta(left);
     }
 
     private async Task ReceiveLoopAsync()
     {
         // Until registration, only a register message of modest size is expected: an unauthenticated socket cannot make the
         // hub buffer a full-size message.
-        using var reader = new WebSocketMessageReader(_socket, Math.Min(_hub.Options.MaxRegistrationBytes, _hub.Options.MaxMessageBytes));
+        using var reader = new WebSocketMessageReader(_socket, Math.Min(_options.MaxRegistrationBytes, _options.MaxMessageBytes));
         CancellationToken token = _closeCts.Token;
         while (true)
         {
             ReceiveStatus status = await reader.ReceiveAsync(token).ConfigureAwait(false);
-            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             switch (status)
             {
                 case ReceiveStatus.Closed:
+                    RecordClientClose();
                     return;
                 case ReceiveStatus.TooLarge:
-                    _hub.Metrics.Received((int)Math.Min(int.MaxValue, reader.LastRejectedSize));
+                    _metrics.Received((int)Math.Min(int.MaxValue, reader.LastRejectedSize));
                     Reject(DropReason.TooLarge, new ProtocolError(ProtocolErrorCode.TooLarge, reader.MaxMessageBytes), MeshCloseCodes.MessageTooBig);
                     if (_phase != ConnectionPhase.Registered) Close(MeshCloseCodes.MessageTooBig, "register message too large", drain: true);
                     continue;
@@ -338,12 +435,10 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                     continue;
             }
             if (IsClosing) continue;
-            _hub.Metrics.Received((int)reader.Current.Length);
+            _metrics.Received((int)reader.Current.Length);
             if (!_rate.TryTake())
             {
-                _hub.Metrics.Dropped(DropReason.RateLimited);
-                SendError(default, MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
-                RecordViolation(MeshCloseCodes.PolicyViolation, "rate limited");
+                RejectRateLimited(reader.Current, reader.CurrentType);
                 continue;
             }
             if (_phase == ConnectionPhase.Registered)
@@ -351,29 +446,39 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                 _backpressure.Enter();
                 try
                 {
-                    _hub.Router.Route(this, reader.Current, reader.CurrentType);
+                    _router.Route(this, reader.Current, reader.CurrentType);
                 }
                 finally
                 {
                     _backpressure.Exit();
                 }
                 if (_backpressure.HasPressure) await PausedWhile(_backpressure.WaitAsync(token)).ConfigureAwait(false);
-                if (PendingRequestCount >= _hub.Options.MaxPendingRequestsPerConnection) await PausedWhile(WaitForRequestRoomAsync(token)).ConfigureAwait(false);
+                if (PendingRequestCount >= _options.MaxPendingRequestsPerConnection) await PausedWhile(WaitForRequestRoomAsync(token)).ConfigureAwait(false);
                 // The audit trail pushes back like a slow consumer rather than dropping what it was given.
-                if (_hub.Audit is { IsBackpressured: true } audit) await PausedWhile(audit.WaitForCapacityAsync(token)).ConfigureAwait(false);
+                if (_audit is { IsBackpressured: true } audit) await PausedWhile(audit.WaitForCapacityAsync(token)).ConfigureAwait(false);
             }
             else if (_phase == ConnectionPhase.AwaitingRegistration)
             {
-                await _hub.Registrar.HandleAsync(this, reader.Current, reader.CurrentType).ConfigureAwait(false);
-                if (_phase == ConnectionPhase.Registered) reader.MaxMessageBytes = _hub.Options.MaxMessageBytes;
+                await _registrar.HandleAsync(this, reader.Current, reader.CurrentType).ConfigureAwait(false);
+                if (_phase == ConnectionPhase.Registered) reader.MaxMessageBytes = _options.MaxMessageBytes;
             }
         }
     }
 
+    // Answered by the dropped message's id, so a requester fails that request at once instead of waiting for its timeout.
+    private void RejectRateLimited(in ReadOnlySequence<byte> message, WebSocketMessageType type)
+    {
+        _metrics.Dropped(DropReason.RateLimited);
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
+        SendError(MessageIdScanner.Find(message, type, idBuffer), MeshErrorCodes.RateLimited, "Rate limit exceeded; the message was dropped.");
+        RecordViolation(MeshCloseCodes.PolicyViolation, "rate limited");
+    }
+
+    // A message the reader discarded unread (over the size limit, or not UTF-8): no id is known, so the error has no correlation_id.
     private void Reject(DropReason reason, ProtocolError error, int closeCode)
     {
-        _hub.Metrics.Dropped(reason);
-        if (!IsClosing) SendAndRelease(HubMessageEncoder.ProtocolError(DeviceIdUtf8, default, error, _hub.Time.GetUtcNow()));
+        _metrics.Dropped(reason);
+        if (!IsClosing) SendAndRelease(HubMessageEncoder.ProtocolError(DeviceIdUtf8, default, error, _time.GetUtcNow()));
         RecordViolation(closeCode, reason.ToName());
     }
 
@@ -382,7 +487,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     // heartbeat deadline ignores the pause.
     private async ValueTask PausedWhile(ValueTask wait)
     {
-        _hub.Metrics.SenderPaused();
+        _metrics.SenderPaused();
         _paused = true;
         try
         {
@@ -391,7 +496,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         finally
         {
             _paused = false;
-            Volatile.Write(ref _lastActivity, _hub.Time.GetTimestamp());
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
         }
     }
 
@@ -404,7 +509,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             TaskCompletionSource room;
             lock (_requestRoomLock)
             {
-                if (PendingRequestCount < _hub.Options.MaxPendingRequestsPerConnection || IsClosing) return;
+                if (PendingRequestCount < _options.MaxPendingRequestsPerConnection || IsClosing) return;
                 room = _requestRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
             await room.Task.WaitAsync(token).ConfigureAwait(false);
@@ -431,7 +536,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
             while (await _outbound.WaitToReadAsync(_closeCts.Token).ConfigureAwait(false))
             {
                 int batched = 0;
-                while (_outbound.TryDequeue(out OutboundMessage message))
+                while (_outbound.TryDequeue(out OutboundFrame message))
                 {
                     try
                     {
@@ -457,7 +562,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
                                 batched = 0;
                             }
                         }
-                        _hub.Metrics.Sent(message.Length);
+                        _metrics.Sent(message.Length);
                     }
                     finally
                     {
@@ -475,18 +580,18 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            Log.TransportEnded(_hub.Logger, Number, DeviceId, ex.Message);
+            Log.TransportEnded(_logger, Number, DeviceId, ex.Message);
         }
         catch (Exception ex)
         {
-            Log.SendLoopFailed(_hub.Logger, ex, Number, DeviceId);
+            Log.SendLoopFailed(_logger, ex, Number, DeviceId);
         }
         finally
         {
             Close(MeshCloseCodes.InternalError, "send loop ended", drain: false);
             discarded += _outbound.DiscardAll();
             // Nothing accepted is lost silently: what a closing connection could not be sent is counted.
-            if (discarded > 0) _hub.Metrics.Dropped(DropReason.ConnectionClosed, discarded);
+            if (discarded > 0) _metrics.Dropped(DropReason.ConnectionClosed, discarded);
         }
     }
 
@@ -495,7 +600,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     private async ValueTask WithinWriteDeadline(ValueTask write)
     {
         if (write.IsCompletedSuccessfully) return;
-        Volatile.Write(ref _writeStarted, _hub.Time.GetTimestamp());
+        Volatile.Write(ref _writeStarted, _time.GetTimestamp());
         try
         {
             await write.ConfigureAwait(false);
@@ -518,7 +623,7 @@ internal sealed partial class MeshConnection : TimerWheelEntry
     public void CheckWriteDeadline(long nowTimestamp)
     {
         long started = Volatile.Read(ref _writeStarted);
-        if (started == 0 || IsClosing || _hub.Time.GetElapsedTime(started, nowTimestamp) < _hub.Options.WriteDeadline) return;
+        if (started == 0 || IsClosing || _time.GetElapsedTime(started, nowTimestamp) < _options.WriteDeadline) return;
         // The same write still pending (not a newer one that just began)?
         if (Volatile.Read(ref _writeStarted) != started) return;
         _writeTimedOut = true;
@@ -526,14 +631,22 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         _socket.Abort();
     }
 
+    // A connection-level event (not a message): an audit row naming the device, or the address before registration.
+    private void AuditConnection(string reason)
+    {
+        _audit?.TryWrite(AuditRecord.ForMessage(
+            _time.GetUtcNow(), null, "connection", DeviceId.Length > 0 ? DeviceId : Info.RemoteAddress,
+            Protocol.DeviceId.Hub, 0, AuditOutcome.Dropped, reason));
+    }
+
     private void CloseSlowConsumer(SlowConsumerRule rule)
     {
         if (IsClosing) return;
         string name = rule.ToName();
-        _hub.Metrics.SlowConsumer(name);
-        if (rule == SlowConsumerRule.MaxPending) Log.MaxPendingExceeded(_hub.Logger, Number, DeviceId, _outbound.ControlBytes, _hub.Options.MaxPendingBytes);
-        else Log.WriteDeadlineExceeded(_hub.Logger, Number, DeviceId, _hub.Options.WriteDeadline);
-        _hub.AuditConnection(this, "slow_consumer_" + name);
+        _metrics.SlowConsumer(name);
+        if (rule == SlowConsumerRule.MaxPending) Log.MaxPendingExceeded(_logger, Number, DeviceId, _outbound.ControlBytes, _options.MaxPendingBytes);
+        else Log.WriteDeadlineExceeded(_logger, Number, DeviceId, _options.WriteDeadline);
+        AuditConnection("slow_consumer_" + name);
         Close(MeshCloseCodes.TryAgainLater, "slow consumer: " + name, drain: false);
     }
 
@@ -563,11 +676,20 @@ internal sealed partial class MeshConnection : TimerWheelEntry
         }
     }
 
+    // The client's close frame arrived: it closed first unless it is the answer to the close this hub already sent.
+    private void RecordClientClose()
+    {
+        if (_closeSent) return;
+        ClientCloseStatus = (int)(_socket.CloseStatus ?? WebSocketCloseStatus.Empty);
+        _clientCloseDescription = _socket.CloseStatusDescription;
+    }
+
     private async Task CloseSocketAsync(CancellationToken token)
     {
         WebSocketState state = _socket.State;
         if (state is WebSocketState.Open or WebSocketState.CloseReceived)
         {
+            _closeSent = true;
             var status = (WebSocketCloseStatus)Volatile.Read(ref _closeCode);
             string reason = _closeReason.Length > 120 ? _closeReason[..120] : _closeReason;
             // The peer's answering close frame ends the receive loop; the close timeout bounds the wait for it.
@@ -606,5 +728,11 @@ internal sealed partial class MeshConnection : TimerWheelEntry
 
         [LoggerMessage(107, LogLevel.Warning, "Device {DeviceId} (connection {Number}) missed its heartbeats; marking it offline")]
         public static partial void HeartbeatTimeout(ILogger logger, long number, string deviceId);
+
+        [LoggerMessage(110, LogLevel.Information, "Connection {Number} ({DeviceId}) closed by the client: {Code} {Status} '{Description}'")]
+        public static partial void ClientClosed(ILogger logger, long number, string deviceId, int code, WebSocketCloseStatus status, string description);
+
+        [LoggerMessage(111, LogLevel.Information, "Connection {Number} ({DeviceId}) lost: the transport was aborted ({Reason})")]
+        public static partial void TransportAborted(ILogger logger, long number, string deviceId, string reason);
     }
 }

@@ -50,7 +50,7 @@ internal sealed class OutboundQueue
     public bool IsAboveHighWater => Volatile.Read(ref _drained) is not null;
 
     /// <summary>Queues a control message (taking a reference to it). <see cref="EnqueueResult.Full"/> only beyond the hard cap.</summary>
-    public EnqueueResult TryEnqueue(OutboundMessage message)
+    public EnqueueResult TryEnqueue(OutboundFrame message)
     {
         long size = message.Length;
         long queued = Interlocked.Add(ref _controlBytes, size);
@@ -72,7 +72,7 @@ internal sealed class OutboundQueue
     }
 
     /// <summary>Queues an audio/data stream chunk (taking a reference); <see cref="EnqueueResult.Full"/> means it was dropped.</summary>
-    public EnqueueResult TryEnqueueStream(OutboundMessage message)
+    public EnqueueResult TryEnqueueStream(OutboundFrame message)
     {
         if (Interlocked.Increment(ref _stream) > _streamCapacity)
         {
@@ -87,10 +87,10 @@ internal sealed class OutboundQueue
     }
 
     /// <summary>Puts a video frame into its slot (taking a reference); an unsent older frame is dropped.</summary>
-    public EnqueueResult TryEnqueueVideo(VideoSlot slot, OutboundMessage frame)
+    public EnqueueResult TryEnqueueVideo(VideoSlot slot, OutboundFrame frame)
     {
         frame.AddReference();
-        OutboundMessage? replaced = slot.Exchange(frame);
+        OutboundFrame? replaced = slot.Exchange(frame);
         if (replaced is not null)
         {
             // A wake-up for this slot is already queued; it will send the newest frame.
@@ -106,13 +106,13 @@ internal sealed class OutboundQueue
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);
 
     /// <summary>Takes the next message to send (the caller sends and releases it); skips video wake-ups whose slot was emptied.</summary>
-    public bool TryDequeue(out OutboundMessage message)
+    public bool TryDequeue(out OutboundFrame message)
     {
         while (_channel.Reader.TryRead(out OutboundItem item))
         {
             if (item.Slot is not null)
             {
-                OutboundMessage? frame = item.Slot.Exchange(null);
+                OutboundFrame? frame = item.Slot.Exchange(null);
                 if (frame is null) continue;
                 message = frame;
                 return true;
@@ -155,7 +155,7 @@ internal sealed class OutboundQueue
     public int DiscardAll()
     {
         int discarded = 0;
-        while (TryDequeue(out OutboundMessage message))
+        while (TryDequeue(out OutboundFrame message))
         {
             message.Release();
             discarded++;

@@ -19,26 +19,69 @@ namespace Meowstik.Hub.Core;
 /// </remarks>
 internal sealed partial class Registrar
 {
-    private readonly MeshHub _hub;
+    private readonly AuthManager _auth;
+    private readonly ConnectionAdmission _admission;
+    private readonly DeviceRegistry _registry;
+    private readonly IStateStore _state;
+    private readonly IMeshBackplane _backplane;
+    private readonly EventRouter _events;
+    private readonly MeshHubOptions _options;
+    private readonly ProtocolLimits _limits;
+    private readonly TimeProvider _time;
+    private readonly HubMetrics _metrics;
+    private readonly IAuditSink? _audit;
+    private readonly ILogger _logger;
 
     // Who first claimed each id: "device" for device/creator registrations, "<role>:<subject>" for client registrations.
     private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
 
-    public Registrar(MeshHub hub) => _hub = hub;
+    /// <param name="auth">Authenticates the token and authorizes the device id.</param>
+    /// <param name="admission">Holds the per-token connection budget.</param>
+    /// <param name="registry">Where the registered connection is found by its device id.</param>
+    /// <param name="state">Last-known registration and presence.</param>
+    /// <param name="backplane">Told about presence changes.</param>
+    /// <param name="events">Announces <c>device_connected</c>/<c>device_offline</c>.</param>
+    /// <param name="options">The per-token connection budget and the heartbeat interval announced in the reply.</param>
+    /// <param name="limits">Codec limits for the register message.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="metrics">Drop and refusal counts.</param>
+    /// <param name="audit">Registration decisions; none when null.</param>
+    /// <param name="logger">Registrations, refusals, replacements, offline.</param>
+    public Registrar(
+        AuthManager auth, ConnectionAdmission admission, DeviceRegistry registry, IStateStore state, IMeshBackplane backplane,
+        EventRouter events, MeshHubOptions options, ProtocolLimits limits, TimeProvider time, HubMetrics metrics, IAuditSink? audit, ILogger logger)
+    {
+        _auth = auth;
+        _admission = admission;
+        _registry = registry;
+        _state = state;
+        _backplane = backplane;
+        _events = events;
+        _options = options;
+        _limits = limits;
+        _time = time;
+        _metrics = metrics;
+        _audit = audit;
+        _logger = logger;
+    }
 
     public async ValueTask HandleAsync(MeshConnection connection, ReadOnlySequence<byte> raw, WebSocketMessageType messageType)
     {
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
         if (messageType != WebSocketMessageType.Text)
         {
-            Reject(connection, [], DropReason.NotRegistered, MeshErrorCodes.NotRegistered, "The first message must be a register message.");
+            Reject(connection, MessageIdScanner.Find(raw, messageType, idBuffer), DropReason.NotRegistered, MeshErrorCodes.NotRegistered,
+                "The first message must be a register message.");
             return;
         }
-        if (!RegistrationRequest.TryParse(raw, _hub.Limits, out RegistrationRequest? request, out ProtocolError error, out MessageType type, out byte[] messageId))
+        if (!RegistrationRequest.TryParse(raw, _limits, out RegistrationRequest? request, out ProtocolError error, out MessageType type, out byte[] messageId))
         {
             if (error.IsError)
             {
-                _hub.Metrics.Dropped(DropReason.ProtocolError);
-                connection.SendAndRelease(HubMessageEncoder.ProtocolError(default, messageId, error, _hub.Time.GetUtcNow()));
+                // The codec may have refused the envelope before its id was read; the error still answers it by id when one is readable.
+                ReadOnlySpan<byte> id = messageId.Length > 0 ? messageId : MessageIdScanner.Find(raw, messageType, idBuffer);
+                _metrics.Dropped(DropReason.ProtocolError);
+                connection.SendAndRelease(HubMessageEncoder.ProtocolError(default, id, error, _time.GetUtcNow()));
                 connection.RecordViolation(MeshCloseCodes.PolicyViolation, "protocol_error");
             }
             else
@@ -60,23 +103,26 @@ internal sealed partial class Registrar
         }
     }
 
+    /// <summary>
+    /// The reverse of registration, once the connection ended (its stream subscriptions and the requests sent to it are
+    /// already gone): frees its device id and, unless a newer connection replaced it, marks it offline and announces
+    /// <c>device_offline</c>.
+    /// </summary>
     public void OnDisconnected(MeshConnection connection)
     {
-        _hub.Streams.RemoveSubscriber(connection);
         if (connection.Identity is not { } identity || connection.DeviceId.Length == 0) return;
-        bool removed = _hub.Registry.Remove(connection.DeviceId, connection);
+        bool removed = _registry.Remove(connection.DeviceId, connection);
         if (removed && identity.Role is MeshRole.Family or MeshRole.Guest)
         {
             // A client id is held only while connected (the same person may take it again; nobody else can meanwhile).
             _owners.TryRemove(new KeyValuePair<string, string>(connection.DeviceId, OwnerOf(identity)));
         }
-        FailRequestsTo(connection);
         if (!removed || connection.WasReplaced) return;
-        DateTimeOffset now = _hub.Time.GetUtcNow();
-        _hub.State.SetOffline(connection.DeviceId, now);
-        _hub.Backplane.PublishPresence(connection.DeviceId, online: false, now);
-        Log.Offline(_hub.Logger, connection.DeviceId, connection.CloseCode);
-        _hub.Router.AnnouncePresence(connection, "device_offline"u8, now);
+        DateTimeOffset now = _time.GetUtcNow();
+        _state.SetOffline(connection.DeviceId, now);
+        _backplane.PublishPresence(connection.DeviceId, online: false, now);
+        Log.Offline(_logger, connection.DeviceId, connection.ClientCloseStatus ?? connection.CloseCode);
+        _events.AnnouncePresence(connection, "device_offline"u8, now);
     }
 
     private async Task RegisterAsync(MeshConnection connection, RegistrationRequest request)
@@ -90,7 +136,7 @@ internal sealed partial class Registrar
         // The upgrade's token was already checked (and audited) at accept; revocation since then is caught below.
         AuthResult result = connection.UpgradeIdentity is { } proved && ReferenceEquals(token, connection.Info.Token)
             ? AuthResult.Success(proved)
-            : await _hub.Auth.AuthenticateAsync(token, connection.Info.RemoteAddress).ConfigureAwait(false);
+            : await _auth.AuthenticateAsync(token, connection.Info.RemoteAddress).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             string reason = result.Failure.ToCode();
@@ -110,22 +156,22 @@ internal sealed partial class Registrar
             ReleaseClientId(deviceId, identity);
             return;
         }
-        if (!_hub.Admission.TryRegister(connection, identity.TokenId))
+        if (!_admission.TryRegister(connection, identity.TokenId))
         {
             ReleaseClientId(deviceId, identity);
-            _hub.Metrics.ConnectionRefused("token_limit");
+            _metrics.ConnectionRefused("token_limit");
             Fail(connection, request, MeshErrorCodes.Overloaded, "token_connection_limit",
-                $"This token already holds {_hub.Options.MaxConnectionsPerToken} connections.", MeshCloseCodes.TryAgainLater);
+                $"This token already holds {_options.MaxConnectionsPerToken} connections.", MeshCloseCodes.TryAgainLater);
             return;
         }
 
-        DateTimeOffset now = _hub.Time.GetUtcNow();
+        DateTimeOffset now = _time.GetUtcNow();
         connection.SetRegistered(identity, deviceId, Contains(request.Features, "binary_streams"));
-        MeshConnection? previous = _hub.Registry.Register(deviceId, connection);
+        MeshConnection? previous = _registry.Register(deviceId, connection);
         if (previous is not null)
         {
             previous.MarkReplaced();
-            Log.Replaced(_hub.Logger, deviceId, previous.Number, connection.Number);
+            Log.Replaced(_logger, deviceId, previous.Number, connection.Number);
             // What was already queued for the old connection still goes out (bounded by the close timeout) before 4003.
             previous.Close(MeshCloseCodes.Replaced, "replaced by a newer connection", drain: true);
         }
@@ -145,18 +191,18 @@ internal sealed partial class Registrar
         };
         connection.Registration = registration;
         // Only devices and creators have last-known state; people's clients (family, guest) leave nothing behind.
-        if (identity.Role is MeshRole.Device or MeshRole.Creator) _hub.State.SetRegistered(registration, now);
-        _hub.Backplane.PublishPresence(deviceId, online: true, now);
-        _hub.Audit?.TryWrite(AuditRecord.ForAuth(now, "register", connection.Info.RemoteAddress, deviceId, AuditOutcome.Allowed, null, identity.TokenId));
-        _hub.Audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", deviceId, DeviceId.Hub, request.Size, AuditOutcome.Delivered));
-        Log.Registered(_hub.Logger, deviceId, identity.Role, connection.Info.PathKind, connection.SessionId);
+        if (identity.Role is MeshRole.Device or MeshRole.Creator) _state.SetRegistered(registration, now);
+        _backplane.PublishPresence(deviceId, online: true, now);
+        _audit?.TryWrite(AuditRecord.ForAuth(now, "register", connection.Info.RemoteAddress, deviceId, AuditOutcome.Allowed, null, identity.TokenId));
+        _audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", deviceId, DeviceId.Hub, request.Size, AuditOutcome.Delivered));
+        Log.Registered(_logger, deviceId, identity.Role, connection.Info.PathKind, connection.SessionId);
 
-        OutboundMessage reply = OutboundMessage.Rent();
+        OutboundFrame reply = OutboundFrame.Rent();
         var json = HubMessageEncoder.Begin(reply, MessageType.Response, connection.DeviceIdUtf8, request.MessageId, now);
-        RegisteredPayload.Write(json, System.Text.Encoding.UTF8.GetBytes(connection.SessionId), (long)_hub.Options.HeartbeatInterval.TotalMilliseconds);
+        RegisteredPayload.Write(json, System.Text.Encoding.UTF8.GetBytes(connection.SessionId), (long)_options.HeartbeatInterval.TotalMilliseconds);
         HubMessageEncoder.End();
         connection.SendAndRelease(reply);
-        _hub.Router.AnnouncePresence(connection, "device_connected"u8, now);
+        _events.AnnouncePresence(connection, "device_connected"u8, now);
     }
 
     private bool TryChooseDeviceId(MeshConnection connection, RegistrationRequest request, MeshIdentity identity, out string deviceId, out string? failure, out int closeCode)
@@ -174,7 +220,7 @@ internal sealed partial class Registrar
         {
             case MeshRole.Device:
                 deviceId = request.From ?? identity.DeviceId!;
-                AuthDecision decision = _hub.Auth.Authorize(identity, MeshAction.Register, deviceId);
+                AuthDecision decision = _auth.Authorize(identity, MeshAction.Register, deviceId);
                 if (!decision.IsAllowed)
                 {
                     failure = decision.Reason.ToCode();
@@ -209,28 +255,20 @@ internal sealed partial class Registrar
 
     private void Fail(MeshConnection connection, RegistrationRequest request, string code, string reason, string message, int closeCode)
     {
-        DateTimeOffset now = _hub.Time.GetUtcNow();
-        _hub.Metrics.Dropped(code == MeshErrorCodes.Unauthorized ? DropReason.Unauthorized : DropReason.Forbidden);
-        Log.RegistrationRefused(_hub.Logger, connection.Number, connection.Info.RemoteAddress, request.From, reason);
-        _hub.Audit?.TryWrite(AuditRecord.ForAuth(now, "register", connection.Info.RemoteAddress, request.From, AuditOutcome.Denied, reason));
-        _hub.Audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", request.From, DeviceId.Hub, request.Size, AuditOutcome.Rejected, reason));
+        DateTimeOffset now = _time.GetUtcNow();
+        _metrics.Dropped(code == MeshErrorCodes.Unauthorized ? DropReason.Unauthorized : DropReason.Forbidden);
+        Log.RegistrationRefused(_logger, connection.Number, connection.Info.RemoteAddress, request.From, reason);
+        _audit?.TryWrite(AuditRecord.ForAuth(now, "register", connection.Info.RemoteAddress, request.From, AuditOutcome.Denied, reason));
+        _audit?.TryWrite(AuditRecord.ForMessage(now, IdString(request), "register", request.From, DeviceId.Hub, request.Size, AuditOutcome.Rejected, reason));
         connection.SendAndRelease(HubMessageEncoder.Error(default, request.MessageId, code, message, now));
         connection.Close(closeCode, reason, drain: true);
     }
 
-    private void Reject(MeshConnection connection, byte[] messageId, DropReason reason, string code, string message)
+    private void Reject(MeshConnection connection, ReadOnlySpan<byte> messageId, DropReason reason, string code, string message)
     {
-        _hub.Metrics.Dropped(reason);
-        connection.SendAndRelease(HubMessageEncoder.Error(default, messageId, code, message, _hub.Time.GetUtcNow()));
+        _metrics.Dropped(reason);
+        connection.SendAndRelease(HubMessageEncoder.Error(default, messageId, code, message, _time.GetUtcNow()));
         connection.RecordViolation(MeshCloseCodes.PolicyViolation, reason.ToName());
-    }
-
-    private void FailRequestsTo(MeshConnection connection)
-    {
-        foreach (PendingRequest request in _hub.Correlation.TakeAllFor(connection))
-        {
-            _hub.Router.FailRequest(request, MeshErrorCodes.DeviceOffline, "The device disconnected before answering.", DropReason.DeviceOffline);
-        }
     }
 
     private static string ClientPrefix(MeshRole role) => role == MeshRole.Family ? "family-" : "guest-";

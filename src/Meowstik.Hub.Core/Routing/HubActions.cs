@@ -18,15 +18,28 @@ namespace Meowstik.Hub.Core;
 /// </summary>
 internal sealed class HubActions
 {
-    private readonly MeshHub _hub;
+    private readonly AuthManager _auth;
+    private readonly IStateStore _state;
+    private readonly StreamManager _streams;
+    private readonly MeshHubOptions _options;
+    private readonly TimeProvider _time;
+    private readonly DeliveryOutcomes _outcomes;
 
-    public HubActions(MeshHub hub) => _hub = hub;
+    public HubActions(AuthManager auth, IStateStore state, StreamManager streams, MeshHubOptions options, TimeProvider time, DeliveryOutcomes outcomes)
+    {
+        _auth = auth;
+        _state = state;
+        _streams = streams;
+        _options = options;
+        _time = time;
+        _outcomes = outcomes;
+    }
 
     public void Handle(MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, long start)
     {
         if (!CommandPayload.TryRead(envelope, out CommandPayload command, out ProtocolError error))
         {
-            _hub.Router.RejectProtocol(sender, envelope.Type, id, envelope.Length, error);
+            _outcomes.RejectProtocol(sender, envelope.Type, id, envelope.Length, error);
             return;
         }
         Span<byte> actionBuffer = stackalloc byte[64];
@@ -71,18 +84,18 @@ internal sealed class HubActions
             bool changed;
             if (subscribe)
             {
-                SubscribeResult result = _hub.Streams.Subscribe(sender, deviceId!, streamType);
+                SubscribeResult result = _streams.Subscribe(sender, deviceId!, streamType);
                 if (result == SubscribeResult.LimitReached)
                 {
-                    _hub.Router.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.Overloaded, MeshErrorCodes.Overloaded,
-                        $"This connection holds {_hub.Options.MaxStreamSubscriptionsPerConnection} stream subscriptions; unsubscribe from one first.");
+                    _outcomes.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.Overloaded, MeshErrorCodes.Overloaded,
+                        $"This connection holds {_options.MaxStreamSubscriptionsPerConnection} stream subscriptions; unsubscribe from one first.");
                     return;
                 }
                 changed = result == SubscribeResult.Added;
             }
             else
             {
-                changed = _hub.Streams.Unsubscribe(sender, deviceId!, streamType);
+                changed = _streams.Unsubscribe(sender, deviceId!, streamType);
             }
             Reply(sender, id, action, json =>
             {
@@ -96,11 +109,11 @@ internal sealed class HubActions
         }
         else
         {
-            _hub.Router.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.InvalidRequest, MeshErrorCodes.UnknownHubAction,
+            _outcomes.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.InvalidRequest, MeshErrorCodes.UnknownHubAction,
                 "Unknown hub action. Known: list_devices, get_device, get_state, get_capabilities, subscribe_stream, unsubscribe_stream.", "payload.action");
             return;
         }
-        _hub.Router.Delivered(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, start);
+        _outcomes.Delivered(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, start);
     }
 
     private bool TryGetObservable(MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, string? deviceId, out DeviceState? state)
@@ -111,16 +124,16 @@ internal sealed class HubActions
             Invalid(sender, envelope, id, "params.device_id is required.", "params.device_id");
             return false;
         }
-        AuthDecision decision = _hub.Auth.Authorize(sender.Identity!, MeshAction.Observe, deviceId);
+        AuthDecision decision = _auth.Authorize(sender.Identity!, MeshAction.Observe, deviceId);
         if (!decision.IsAllowed)
         {
-            _hub.Router.Deny(sender, envelope.Type, id, deviceId, envelope.Length, decision);
+            _outcomes.Deny(sender, envelope.Type, id, deviceId, envelope.Length, decision);
             return false;
         }
-        state = _hub.State.Get(deviceId);
+        state = _state.Get(deviceId);
         if (state is null)
         {
-            _hub.Router.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.UnknownDevice, MeshErrorCodes.UnknownDevice,
+            _outcomes.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.UnknownDevice, MeshErrorCodes.UnknownDevice,
                 "The device is not known to the hub.", "params.device_id");
             return false;
         }
@@ -128,12 +141,12 @@ internal sealed class HubActions
     }
 
     private void Invalid(MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, string message, string field) =>
-        _hub.Router.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.InvalidRequest, MeshErrorCodes.InvalidRequest, message, field);
+        _outcomes.Reject(sender, envelope.Type, id, DeviceId.Hub, envelope.Length, DropReason.InvalidRequest, MeshErrorCodes.InvalidRequest, message, field);
 
     private void Reply(MeshConnection sender, ReadOnlySpan<byte> correlationId, ReadOnlySpan<byte> action, Action<Utf8JsonWriter> writeResult)
     {
-        OutboundMessage message = OutboundMessage.Rent();
-        Utf8JsonWriter json = HubMessageEncoder.Begin(message, MessageType.Response, sender.DeviceIdUtf8, correlationId, _hub.Time.GetUtcNow());
+        OutboundFrame message = OutboundFrame.Rent();
+        Utf8JsonWriter json = HubMessageEncoder.Begin(message, MessageType.Response, sender.DeviceIdUtf8, correlationId, _time.GetUtcNow());
         json.WriteStartObject();
         json.WriteString("action"u8, action);
         json.WritePropertyName("result"u8);
@@ -148,10 +161,10 @@ internal sealed class HubActions
         json.WriteStartObject();
         json.WriteStartArray("devices"u8);
         // Guests observe nothing: no need to look. Others: summaries only (no stored payloads are copied or parsed).
-        IReadOnlyList<DeviceState> devices = sender.Identity!.Role == MeshRole.Guest ? [] : _hub.State.ListSummaries();
+        IReadOnlyList<DeviceState> devices = sender.Identity!.Role == MeshRole.Guest ? [] : _state.ListSummaries();
         foreach (DeviceState state in devices)
         {
-            if (!_hub.Auth.Authorize(sender.Identity!, MeshAction.Observe, state.DeviceId).IsAllowed) continue;
+            if (!_auth.Authorize(sender.Identity!, MeshAction.Observe, state.DeviceId).IsAllowed) continue;
             WriteDevice(json, state, full: false);
         }
         json.WriteEndArray();
@@ -172,7 +185,7 @@ internal sealed class HubActions
         WriteStrings(json, "features"u8, registration.Features);
         if (full)
         {
-            json.WriteNumber("stream_subscribers"u8, _hub.Streams.SubscriberCount(registration.DeviceId));
+            json.WriteNumber("stream_subscribers"u8, _streams.SubscriberCount(registration.DeviceId));
             if (state.LastHeartbeat is { } heartbeat)
             {
                 json.WritePropertyName("last_heartbeat"u8);

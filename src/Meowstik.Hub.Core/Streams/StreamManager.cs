@@ -19,14 +19,32 @@ internal sealed partial class StreamManager
 {
     private const int MaxStreamTypeBytes = 64;
 
-    private readonly MeshHub _hub;
+    private readonly MeshHubOptions _options;
+    private readonly ProtocolLimits _limits;
+    private readonly DeviceRegistry _registry;
+    private readonly AuthManager _auth;
+    private readonly TimeProvider _time;
+    private readonly HubMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly DeliveryOutcomes _outcomes;
+    private readonly EnvelopeStamper _stamper;
     private readonly Lock _lock = new();
     private readonly ConcurrentDictionary<string, Source> _sources = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Source>.AlternateLookup<ReadOnlySpan<char>> _sourcesBySpan;
 
-    public StreamManager(MeshHub hub)
+    public StreamManager(
+        MeshHubOptions options, ProtocolLimits limits, DeviceRegistry registry, AuthManager auth, TimeProvider time, HubMetrics metrics,
+        ILogger logger, DeliveryOutcomes outcomes, EnvelopeStamper stamper)
     {
-        _hub = hub;
+        _options = options;
+        _limits = limits;
+        _registry = registry;
+        _auth = auth;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _outcomes = outcomes;
+        _stamper = stamper;
         _sourcesBySpan = _sources.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -35,7 +53,6 @@ internal sealed partial class StreamManager
 
     private long _gapCount;
 
-    /// <summary>Subscribes a device connection to <paramref name="deviceId"/>'s <paramref name="streamType"/> chunks; false when already subscribed.</summary>
     /// <summary>Adds a device subscription unless it exists or the subscriber holds its limit of subscriptions.</summary>
     public SubscribeResult Subscribe(MeshConnection subscriber, string deviceId, string streamType)
     {
@@ -46,7 +63,7 @@ internal sealed partial class StreamManager
             {
                 if (ReferenceEquals(existing.Connection, subscriber) && existing.StreamType == streamType) return SubscribeResult.AlreadySubscribed;
             }
-            if (subscriber.StreamSubscriptionCount >= _hub.Options.MaxStreamSubscriptionsPerConnection) return SubscribeResult.LimitReached;
+            if (subscriber.StreamSubscriptionCount >= _options.MaxStreamSubscriptionsPerConnection) return SubscribeResult.LimitReached;
             source.Subscribers = [.. source.Subscribers, new Subscription(subscriber, null, streamType)];
             subscriber.StreamSubscriptionCount++;
             return SubscribeResult.Added;
@@ -71,9 +88,9 @@ internal sealed partial class StreamManager
     {
         MeshSubscription<MeshStreamChunk>? created = null;
         created = new MeshSubscription<MeshStreamChunk>(
-            _hub.Options.HostSubscriberQueueCapacity,
+            _options.HostSubscriberQueueCapacity,
             s => RemoveHost(deviceId, s),
-            () => _hub.Metrics.Dropped(DropReason.HostSubscriberOverflow));
+            () => _metrics.Dropped(DropReason.HostSubscriberOverflow));
         lock (_lock)
         {
             Source source = _sources.GetOrAdd(deviceId, static id => new Source(id));
@@ -115,17 +132,17 @@ internal sealed partial class StreamManager
     /// <summary>Routes a binary WebSocket message: a binary stream frame (version byte, header length, JSON header, raw data).</summary>
     public void RouteBinary(MeshConnection sender, in ReadOnlySequence<byte> raw, long start)
     {
-        if (!BinaryStreamFrame.TryRead(raw, out BinaryStreamFrame frame, out ProtocolError error, _hub.Limits))
+        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
+        if (!BinaryStreamFrame.TryRead(raw, out BinaryStreamFrame frame, out ProtocolError error, _limits))
         {
-            _hub.Router.RejectProtocol(sender, MessageType.Stream, default, raw.Length, error);
+            _outcomes.RejectProtocol(sender, MessageType.Stream, MessageIdScanner.Find(raw, WebSocketMessageType.Binary, idBuffer), raw.Length, error);
             return;
         }
         MeshEnvelope header = frame.Header;
-        Span<byte> idBuffer = stackalloc byte[EnvelopeText.MaxIdBytes];
         ReadOnlySpan<byte> id = EnvelopeText.Copy(header.Id, idBuffer);
         if (header.From.IsPresent && !header.From.ValueEquals(sender.DeviceIdUtf8))
         {
-            _hub.Router.Reject(sender, MessageType.Stream, id, null, raw.Length, DropReason.SpoofedFrom, MeshErrorCodes.Forbidden,
+            _outcomes.Reject(sender, MessageType.Stream, id, null, raw.Length, DropReason.SpoofedFrom, MeshErrorCodes.Forbidden,
                 "'from' must be the registered device id of this connection.", "from", violation: true);
             return;
         }
@@ -141,15 +158,15 @@ internal sealed partial class StreamManager
         ReadOnlySpan<byte> streamType = EnvelopeText.PayloadString(envelope.Payload, "stream_type"u8, typeBuffer);
         if (streamType.IsEmpty)
         {
-            _hub.Router.RejectProtocol(sender, MessageType.Stream, id, size, new ProtocolError(ProtocolErrorCode.InvalidField, 0, "payload.stream_type"));
+            _outcomes.RejectProtocol(sender, MessageType.Stream, id, size, new ProtocolError(ProtocolErrorCode.InvalidField, 0, "payload.stream_type"));
             return;
         }
         Span<char> targetBuffer = stackalloc char[DeviceId.MaxLength];
         ReadOnlySpan<char> target = envelope.IsToHub ? default : envelope.IsBroadcast ? "*" : EnvelopeText.DeviceId(envelope.To, targetBuffer);
-        AuthDecision decision = _hub.Auth.Authorize(sender.Identity!, MeshAction.Stream, target);
+        AuthDecision decision = _auth.Authorize(sender.Identity!, MeshAction.Stream, target);
         if (!decision.IsAllowed)
         {
-            _hub.Router.Deny(sender, MessageType.Stream, id, target, size, decision);
+            _outcomes.Deny(sender, MessageType.Stream, id, target, size, decision);
             return;
         }
         long index = EnvelopeText.PayloadInt64(envelope.Payload, "chunk_index"u8, out long chunk) ? chunk
@@ -160,9 +177,9 @@ internal sealed partial class StreamManager
         MeshConnection? direct = null;
         if (!envelope.IsToHub && !envelope.IsBroadcast)
         {
-            if (!_hub.Registry.TryGet(target, out direct) || direct.IsClosing)
+            if (!_registry.TryGet(target, out direct) || direct.IsClosing)
             {
-                _hub.Router.TargetMissing(sender, envelope, raw, id, target, start);
+                _outcomes.TargetMissing(sender, envelope, raw, id, target, start);
                 return;
             }
         }
@@ -171,15 +188,15 @@ internal sealed partial class StreamManager
         int finalIdLength;
         var lanes = new Lanes(isBinary
             ? ForwardBinary(sender, envelope, frame, raw, id, finalId, out finalIdLength)
-            : _hub.Router.Forward(sender, envelope, raw, id, default, finalId, out finalIdLength));
+            : _stamper.Stamp(sender, envelope, raw, id, default, finalId, out finalIdLength));
         bool isVideo = streamType.SequenceEqual("video"u8);
         int delivered = 0;
         try
         {
             if (direct is not null)
             {
-                if (Offer(direct, lanes.For(direct, _hub), isVideo, direct.DirectVideoSlot)) delivered++;
-                _hub.Router.Delivered(sender, MessageType.Stream, finalId[..finalIdLength], direct.DeviceId, size, start, delivered);
+                if (Offer(direct, lanes.For(direct, _metrics), isVideo, direct.DirectVideoSlot)) delivered++;
+                _outcomes.Delivered(sender, MessageType.Stream, finalId[..finalIdLength], direct.DeviceId, size, start, delivered);
                 return;
             }
             MeshStreamChunk? hostChunk = null;
@@ -191,8 +208,8 @@ internal sealed partial class StreamManager
                     if (subscription.Connection is { } subscriber)
                     {
                         if (subscriber.IsClosing || ReferenceEquals(subscriber, sender) || subscriber.Identity is null) continue;
-                        if (!_hub.Auth.Authorize(subscriber.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
-                        if (Offer(subscriber, lanes.For(subscriber, _hub), isVideo, subscription.Slot)) delivered++;
+                        if (!_auth.Authorize(subscriber.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
+                        if (Offer(subscriber, lanes.For(subscriber, _metrics), isVideo, subscription.Slot)) delivered++;
                     }
                     else if (subscription.Host is { } host)
                     {
@@ -204,15 +221,15 @@ internal sealed partial class StreamManager
             if (envelope.IsBroadcast)
             {
                 // Broadcast streams reach every observer that did not subscribe explicitly, through its stream lane.
-                foreach (MeshConnection recipient in _hub.Registry.Snapshot)
+                foreach (MeshConnection recipient in _registry.Snapshot)
                 {
                     if (ReferenceEquals(recipient, sender) || recipient.IsClosing || recipient.Identity is null) continue;
                     if (source is not null && IsSubscribed(source, recipient, streamType)) continue;
-                    if (!_hub.Auth.Authorize(recipient.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
-                    if (Offer(recipient, lanes.For(recipient, _hub), isVideo, recipient.DirectVideoSlot)) delivered++;
+                    if (!_auth.Authorize(recipient.Identity, MeshAction.Observe, sender.DeviceId).IsAllowed) continue;
+                    if (Offer(recipient, lanes.For(recipient, _metrics), isVideo, recipient.DirectVideoSlot)) delivered++;
                 }
             }
-            _hub.Router.Delivered(sender, MessageType.Stream, finalId[..finalIdLength], envelope.IsBroadcast ? DeviceId.Broadcast : DeviceId.Hub, size, start, delivered);
+            _outcomes.Delivered(sender, MessageType.Stream, finalId[..finalIdLength], envelope.IsBroadcast ? DeviceId.Broadcast : DeviceId.Hub, size, start, delivered);
         }
         finally
         {
@@ -221,7 +238,7 @@ internal sealed partial class StreamManager
     }
 
     // Stamps a binary frame: the original bytes when its header is complete, else a rebuilt header in front of the same data.
-    private OutboundMessage ForwardBinary(
+    private OutboundFrame ForwardBinary(
         MeshConnection sender, in MeshEnvelope header, in BinaryStreamFrame frame, in ReadOnlySequence<byte> raw,
         ReadOnlySpan<byte> id, Span<byte> finalId, out int finalIdLength)
     {
@@ -229,16 +246,16 @@ internal sealed partial class StreamManager
         {
             id.CopyTo(finalId);
             finalIdLength = id.Length;
-            return OutboundMessage.Copy(raw, WebSocketMessageType.Binary);
+            return OutboundFrame.Copy(raw, WebSocketMessageType.Binary);
         }
-        OutboundMessage headerJson = OutboundMessage.Rent();
+        OutboundFrame headerJson = OutboundFrame.Rent();
         Span<byte> toBuffer = stackalloc byte[DeviceId.MaxLength];
         var stamped = new EnvelopeHeader(MessageType.Stream)
         {
             Id = id,
             From = sender.DeviceIdUtf8,
             To = EnvelopeText.Copy(header.To, toBuffer),
-            Timestamp = header.TimestampValue ?? _hub.Time.GetUtcNow(),
+            Timestamp = header.TimestampValue ?? _time.GetUtcNow(),
         };
         Utf8JsonWriter json = HubMessageEncoder.Begin(headerJson, stamped);
         header.Payload.WriteRawValueTo(json);
@@ -247,7 +264,7 @@ internal sealed partial class StreamManager
         written.CopyTo(finalId);
         finalIdLength = written.Length;
 
-        OutboundMessage message = OutboundMessage.Rent(WebSocketMessageType.Binary);
+        OutboundFrame message = OutboundFrame.Rent(WebSocketMessageType.Binary);
         if (frame.TryGetContiguousData(out ReadOnlySpan<byte> data))
         {
             BinaryStreamFrame.Write(message, headerJson.Span, data);
@@ -263,7 +280,7 @@ internal sealed partial class StreamManager
         return message;
     }
 
-    private bool Offer(MeshConnection recipient, OutboundMessage? message, bool isVideo, VideoSlot slot)
+    private bool Offer(MeshConnection recipient, OutboundFrame? message, bool isVideo, VideoSlot slot)
     {
         if (message is null) return false;
         EnqueueResult result = isVideo ? recipient.SendVideo(slot, message) : recipient.SendStream(message);
@@ -285,8 +302,8 @@ internal sealed partial class StreamManager
 
     private void Dropped(MeshConnection recipient, DropReason reason)
     {
-        _hub.Metrics.Dropped(reason);
-        Log.StreamDrop(_hub.Logger, recipient.DeviceId, reason.ToName());
+        _metrics.Dropped(reason);
+        Log.StreamDrop(_logger, recipient.DeviceId, reason.ToName());
     }
 
     private void CountGap(string deviceId, ref Source? source, ReadOnlySpan<byte> streamType, long index)
@@ -295,8 +312,8 @@ internal sealed partial class StreamManager
         long missing = source.Observe(streamType, index);
         if (missing <= 0) return;
         Interlocked.Add(ref _gapCount, missing);
-        _hub.Metrics.StreamGap(missing);
-        Log.Gap(_hub.Logger, deviceId, Encoding.UTF8.GetString(streamType), missing, index);
+        _metrics.StreamGap(missing);
+        Log.Gap(_logger, deviceId, Encoding.UTF8.GetString(streamType), missing, index);
     }
 
     private static bool IsSubscribed(Source source, MeshConnection connection, ReadOnlySpan<byte> streamType)
@@ -333,19 +350,19 @@ internal sealed partial class StreamManager
     }
 
     // The stamped message in the sender's format, and the other format (binary frame ↔ base64 JSON) made on first need.
-    private struct Lanes(OutboundMessage primary)
+    private struct Lanes(OutboundFrame primary)
     {
-        private OutboundMessage? _alternate;
+        private OutboundFrame? _alternate;
         private bool _alternateFailed;
 
-        public OutboundMessage? For(MeshConnection recipient, MeshHub hub)
+        public OutboundFrame? For(MeshConnection recipient, HubMetrics metrics)
         {
             bool wantsBinary = recipient.SupportsBinaryStreams;
             bool isBinary = primary.MessageType == WebSocketMessageType.Binary;
             if (wantsBinary == isBinary) return primary;
             if (_alternate is null && !_alternateFailed)
             {
-                OutboundMessage converted = OutboundMessage.Rent(isBinary ? WebSocketMessageType.Text : WebSocketMessageType.Binary);
+                OutboundFrame converted = OutboundFrame.Rent(isBinary ? WebSocketMessageType.Text : WebSocketMessageType.Binary);
                 bool ok = isBinary
                     ? BinaryStreamConverter.TryConvertToJson(primary.Span, converted, out _, UnlimitedSize)
                     : BinaryStreamConverter.TryConvertToBinary(primary.Span, converted, out _, UnlimitedSize);
@@ -357,7 +374,7 @@ internal sealed partial class StreamManager
                 {
                     converted.Release();
                     _alternateFailed = true;
-                    hub.Metrics.Dropped(DropReason.ProtocolError);
+                    metrics.Dropped(DropReason.ProtocolError);
                 }
             }
             return _alternate;

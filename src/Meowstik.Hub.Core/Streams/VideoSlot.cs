@@ -7,8 +7,8 @@ namespace Meowstik.Hub.Core;
 /// </summary>
 internal sealed class VideoSlot
 {
-    private OutboundMessage? _pending;
+    private OutboundFrame? _pending;
 
     /// <summary>Puts <paramref name="frame"/> in the slot; returns the frame it replaced, if any.</summary>
-    public OutboundMessage? Exchange(OutboundMessage? frame) => Interlocked.Exchange(ref _pending, frame);
+    public OutboundFrame? Exchange(OutboundFrame? frame) => Interlocked.Exchange(ref _pending, frame);
 }

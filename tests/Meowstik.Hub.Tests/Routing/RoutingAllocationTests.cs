@@ -117,7 +117,7 @@ public sealed class RoutingAllocationTests
     private static void Drain(MeshConnection connection, int expect)
     {
         int count = 0;
-        while (connection.TryDequeueOutbound(out OutboundMessage message))
+        while (connection.TryDequeueOutbound(out OutboundFrame message))
         {
             message.Release();
             count++;
@@ -130,7 +130,7 @@ public sealed class RoutingAllocationTests
     {
         IssuedToken token = await auth.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = deviceId, DeviceId = deviceId, CommandGrants = grants });
         WebSocket unused = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
-        var connection = new MeshConnection(hub, unused, new MeshConnectionInfo("127.0.0.1"));
+        MeshConnection connection = hub.CreateConnection(unused, new MeshConnectionInfo("127.0.0.1"));
         connection.SetRegistered(token.Identity, deviceId, binaryStreams: false);
         hub.Registry.Register(deviceId, connection);
         // Known to the state store too, so last-event / last-response slots are written on the measured path.

@@ -10,31 +10,31 @@ public sealed class OutboundLaneTests
     {
         var queue = new OutboundQueue(highWaterBytes: 1024, hardCapBytes: 4096, streamCapacity: 8);
         var slot = new VideoSlot();
-        OutboundMessage[] frames = [.. Enumerable.Range(1, 3).Select(i => Message((byte)i))];
+        OutboundFrame[] frames = [.. Enumerable.Range(1, 3).Select(i => Message((byte)i))];
 
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueueVideo(slot, frames[0]));
         Assert.Equal(EnqueueResult.Superseded, queue.TryEnqueueVideo(slot, frames[1]));
         Assert.Equal(EnqueueResult.Superseded, queue.TryEnqueueVideo(slot, frames[2]));
 
-        Assert.True(queue.TryDequeue(out OutboundMessage sent));
+        Assert.True(queue.TryDequeue(out OutboundFrame sent));
         Assert.Equal(3, sent.Span[0]);
         sent.Release();
         Assert.False(queue.TryDequeue(out _));
-        foreach (OutboundMessage frame in frames) frame.Release();
+        foreach (OutboundFrame frame in frames) frame.Release();
     }
 
     [Fact]
     public void Audio_is_bounded_by_count_and_never_takes_control_budget()
     {
         var queue = new OutboundQueue(highWaterBytes: 10, hardCapBytes: 20, streamCapacity: 2);
-        OutboundMessage chunk = Message(7, length: 100);
+        OutboundFrame chunk = Message(7, length: 100);
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueueStream(chunk));
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueueStream(chunk));
         Assert.Equal(EnqueueResult.Full, queue.TryEnqueueStream(chunk));
         // 200 bytes of audio are waiting, far over the control budget: control messages are still accepted without pressure.
         Assert.Equal(0, queue.ControlBytes);
         Assert.False(queue.IsAboveHighWater);
-        OutboundMessage control = Message(1, length: 5);
+        OutboundFrame control = Message(1, length: 5);
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(control));
         Assert.False(queue.IsAboveHighWater);
         Assert.Equal(3, Drain(queue));
@@ -48,7 +48,7 @@ public sealed class OutboundLaneTests
     public async Task Control_messages_are_budgeted_in_bytes_with_pressure_until_the_low_water_mark()
     {
         var queue = new OutboundQueue(highWaterBytes: 1000, hardCapBytes: 3000, streamCapacity: 2);
-        OutboundMessage message = Message(1, length: 400);
+        OutboundFrame message = Message(1, length: 400);
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(message));
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(message));
         Assert.False(queue.IsAboveHighWater);
@@ -87,7 +87,7 @@ public sealed class OutboundLaneTests
     public async Task Completing_the_queue_releases_paused_senders()
     {
         var queue = new OutboundQueue(highWaterBytes: 100, hardCapBytes: 1000, streamCapacity: 2);
-        OutboundMessage message = Message(1, length: 150);
+        OutboundFrame message = Message(1, length: 150);
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(message));
         ValueTask drained = queue.WaitForDrainAsync(CancellationToken.None);
         Assert.False(drained.IsCompleted);
@@ -101,7 +101,7 @@ public sealed class OutboundLaneTests
     public void A_single_message_larger_than_the_cap_is_accepted_into_an_empty_queue()
     {
         var queue = new OutboundQueue(highWaterBytes: 100, hardCapBytes: 200, streamCapacity: 2);
-        OutboundMessage big = Message(1, length: 500);
+        OutboundFrame big = Message(1, length: 500);
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(big));
         Assert.Equal(EnqueueResult.Full, queue.TryEnqueue(big));
         Assert.Equal(1, Drain(queue));
@@ -110,14 +110,14 @@ public sealed class OutboundLaneTests
 
     private static void Release(OutboundQueue queue)
     {
-        Assert.True(queue.TryDequeue(out OutboundMessage m));
+        Assert.True(queue.TryDequeue(out OutboundFrame m));
         m.Release();
     }
 
     private static int Drain(OutboundQueue queue)
     {
         int drained = 0;
-        while (queue.TryDequeue(out OutboundMessage m))
+        while (queue.TryDequeue(out OutboundFrame m))
         {
             m.Release();
             drained++;
@@ -125,9 +125,9 @@ public sealed class OutboundLaneTests
         return drained;
     }
 
-    private static OutboundMessage Message(byte marker, int length = 1)
+    private static OutboundFrame Message(byte marker, int length = 1)
     {
-        OutboundMessage message = OutboundMessage.Rent();
+        OutboundFrame message = OutboundFrame.Rent();
         Span<byte> span = message.GetSpan(length)[..length];
         span.Fill(marker);
         message.Advance(length);

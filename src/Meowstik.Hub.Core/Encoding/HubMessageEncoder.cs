@@ -4,7 +4,7 @@ using Meowstik.Protocol;
 namespace Meowstik.Hub.Core;
 
 /// <summary>
-/// Encodes the hub's own messages (errors, replies, hub events) into pooled <see cref="OutboundMessage"/>s. One
+/// Encodes the hub's own messages (errors, replies, hub events) into pooled <see cref="OutboundFrame"/>s. One
 /// <see cref="EnvelopeWriter"/> per thread, so any thread (receive loops, the timer, the host API) can encode without locking.
 /// Timestamps always come from the caller (the hub's <see cref="TimeProvider"/>).
 /// </summary>
@@ -16,17 +16,17 @@ internal static class HubMessageEncoder
     private static EnvelopeWriter Writer => t_writer ??= new EnvelopeWriter();
 
     /// <summary>Begins a message from <c>hub</c>; write the payload value with the returned writer, then call <see cref="End"/>.</summary>
-    public static Utf8JsonWriter Begin(OutboundMessage output, MessageType type, ReadOnlySpan<byte> to, ReadOnlySpan<byte> correlationId, DateTimeOffset now)
+    public static Utf8JsonWriter Begin(OutboundFrame output, MessageType type, ReadOnlySpan<byte> to, ReadOnlySpan<byte> correlationId, DateTimeOffset now)
     {
         var header = new EnvelopeHeader(type) { From = DeviceId.HubUtf8, To = to, CorrelationId = correlationId, Timestamp = now };
         return Writer.BeginEnvelope(output, header);
     }
 
     /// <summary>Begins a message with an explicit header (ids and timestamps given).</summary>
-    public static Utf8JsonWriter Begin(OutboundMessage output, scoped in EnvelopeHeader header) => Writer.BeginEnvelope(output, header);
+    public static Utf8JsonWriter Begin(OutboundFrame output, scoped in EnvelopeHeader header) => Writer.BeginEnvelope(output, header);
 
     /// <summary>Writes a complete message with a raw payload (empty: no payload).</summary>
-    public static void Write(OutboundMessage output, scoped in EnvelopeHeader header, ReadOnlySpan<byte> rawPayload) =>
+    public static void Write(OutboundFrame output, scoped in EnvelopeHeader header, ReadOnlySpan<byte> rawPayload) =>
         Writer.Write(output, header, rawPayload);
 
     /// <summary>Ends the message begun on this thread.</summary>
@@ -36,7 +36,7 @@ internal static class HubMessageEncoder
     public static ReadOnlySpan<byte> LastId => Writer.LastId;
 
     /// <summary>An <c>error</c> from the hub.</summary>
-    public static OutboundMessage Error(
+    public static OutboundFrame Error(
         ReadOnlySpan<byte> to,
         ReadOnlySpan<byte> correlationId,
         string code,
@@ -45,7 +45,7 @@ internal static class HubMessageEncoder
         string? field = null,
         long offset = -1)
     {
-        OutboundMessage output = OutboundMessage.Rent();
+        OutboundFrame output = OutboundFrame.Rent();
         Utf8JsonWriter json = Begin(output, MessageType.Error, to, correlationId, now);
         json.WriteStartObject();
         json.WriteString("code"u8, code);
@@ -58,9 +58,9 @@ internal static class HubMessageEncoder
     }
 
     /// <summary>An <c>error</c> for a codec failure (code = the protocol error's wire name).</summary>
-    public static OutboundMessage ProtocolError(ReadOnlySpan<byte> to, ReadOnlySpan<byte> correlationId, in ProtocolError error, DateTimeOffset now)
+    public static OutboundFrame ProtocolError(ReadOnlySpan<byte> to, ReadOnlySpan<byte> correlationId, in ProtocolError error, DateTimeOffset now)
     {
-        OutboundMessage output = OutboundMessage.Rent();
+        OutboundFrame output = OutboundFrame.Rent();
         Utf8JsonWriter json = Begin(output, MessageType.Error, to, correlationId, now);
         ErrorPayload.Write(json, error);
         End();

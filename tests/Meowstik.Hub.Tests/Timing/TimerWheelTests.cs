@@ -2,7 +2,7 @@ using Meowstik.Hub.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Meowstik.Hub.Tests.Heartbeat;
+namespace Meowstik.Hub.Tests.Timing;
 
 public sealed class TimerWheelTests
 {

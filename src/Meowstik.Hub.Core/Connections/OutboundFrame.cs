@@ -8,18 +8,18 @@ namespace Meowstik.Hub.Core;
 /// queued to many connections (each send loop releases its reference; the last one returns the buffer to the pool).
 /// Also an <see cref="IBufferWriter{T}"/> so encoders write straight into it.
 /// </summary>
-internal sealed class OutboundMessage : IBufferWriter<byte>
+internal sealed class OutboundFrame : IBufferWriter<byte>
 {
     private const int PoolLimit = 4096;
     private const int InitialSize = 1024;
-    private static readonly Stack<OutboundMessage> s_pool = new();
+    private static readonly Stack<OutboundFrame> s_pool = new();
     private static readonly Lock s_poolLock = new();
 
     private byte[] _buffer = [];
     private int _length;
     private int _references;
 
-    private OutboundMessage()
+    private OutboundFrame()
     {
     }
 
@@ -36,14 +36,14 @@ internal sealed class OutboundMessage : IBufferWriter<byte>
     public int Length => _length;
 
     /// <summary>Takes an empty message from the pool with one reference (the caller's).</summary>
-    public static OutboundMessage Rent(WebSocketMessageType type = WebSocketMessageType.Text)
+    public static OutboundFrame Rent(WebSocketMessageType type = WebSocketMessageType.Text)
     {
-        OutboundMessage? message;
+        OutboundFrame? message;
         lock (s_poolLock)
         {
             s_pool.TryPop(out message);
         }
-        message ??= new OutboundMessage();
+        message ??= new OutboundFrame();
         message._references = 1;
         message._length = 0;
         message.MessageType = type;
@@ -51,9 +51,9 @@ internal sealed class OutboundMessage : IBufferWriter<byte>
     }
 
     /// <summary>Copies <paramref name="bytes"/> into a fresh message.</summary>
-    public static OutboundMessage Copy(in ReadOnlySequence<byte> bytes, WebSocketMessageType type)
+    public static OutboundFrame Copy(in ReadOnlySequence<byte> bytes, WebSocketMessageType type)
     {
-        OutboundMessage message = Rent(type);
+        OutboundFrame message = Rent(type);
         int length = checked((int)bytes.Length);
         bytes.CopyTo(message.GetSpan(length));
         message.Advance(length);
