@@ -64,13 +64,16 @@ public class CheckerSelfTests
     {
         const string markdown = """
             ```csharp
-            using Meowstik.Agent.Capabilities;
+            using Meowstik.Agent;
+            using Meowstik.Hub.Core;
 
             var builder = WebApplication.CreateBuilder(args);
-            builder.Services.AddMeowstikHub();
+            builder.Services.AddMeowstikHub(builder.Configuration.GetSection(MeshHubOptions.SectionName));
+            builder.Services.AddMeowstikAgent(builder.Configuration.GetSection(MeshAgentOptions.SectionName)).AddCapability<Hello>();
             var app = builder.Build();
-            app.MapMeowstikMesh();
+            app.MapMeowstikHub();
             app.MapGet("/hello", () => Results.Ok(new List<int> { 1 }.Select(i => i + 1)));
+            app.MapGet("/paths", () => MeshPaths.Mesh);   // Meowstik.Protocol needs no using, as for a package consumer
             await app.RunAsync();
 
             sealed class Hello : MeshCapability
