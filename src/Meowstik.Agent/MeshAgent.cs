@@ -509,7 +509,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
 
         if (message.Type is MessageType.Query or MessageType.Command)
         {
-            _pending.TryFail(message.Id, new MeshRequestException(name, "The request was dropped from the outbox before it was sent."));
+            _pending.TryFail(message.Id, name, "The request was dropped from the outbox before it was sent.");
         }
     }
 
@@ -592,7 +592,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
         TimeSpan wait = timeout ?? Options.RequestTimeout;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(wait, TimeSpan.Zero, nameof(timeout));
         string id = MessageId.NewId(Time);
-        TaskCompletionSource<MeshReply> waiter = _pending.Add(id);
+        TaskCompletionSource<MeshReply> waiter = _pending.Add(id, deviceId);
         try
         {
             var message = OutboxEntry.Create(type, id, Time, deviceId, OutboundPayloads.Request(action, parameters, (long)wait.TotalMilliseconds));

@@ -90,7 +90,7 @@ public sealed class MeshAgentOptions
     /// <summary>Commands/queries handled at the same time. Default: 8.</summary>
     public int MaxConcurrentCommands { get; set; } = 8;
 
-    /// <summary>Commands/queries accepted (running or waiting for a slot) before new ones get a <c>busy</c> error. Default: 256.</summary>
+    /// <summary>Commands/queries accepted (running or waiting for a slot) before new ones get an <c>overloaded</c> error. Default: 256.</summary>
     public int MaxPendingCommands { get; set; } = 256;
 
     /// <summary>The longest <see cref="CommandTimeout"/>, <see cref="RequestTimeout"/> and <see cref="HeartbeatInterval"/> accepted: about 24.8 days (timers cannot wait longer).</summary>

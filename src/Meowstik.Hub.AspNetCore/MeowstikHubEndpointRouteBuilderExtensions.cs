@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Meowstik.Hub.Core;
+using Meowstik.Protocol;
 using Meowstik.Hub.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -69,12 +70,13 @@ public static class MeowstikHubEndpointRouteBuilderExtensions
     private static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string? pathPrefix, bool catchPhrase)
     {
         RouteGroupBuilder group = endpoints.MapGroup(MeshHubEndpointOptions.Normalize(pathPrefix));
-        group.Map("/ws/mesh", context => AcceptAsync(context, MeshPathKind.Mesh, null));
-        group.Map("/ws/desktop/agent/{sessionId}", context => AcceptAsync(context, MeshPathKind.DesktopAgent, "sessionId"));
-        group.Map("/ws/extension/{sessionId}", context => AcceptAsync(context, MeshPathKind.Extension, "sessionId"));
-        group.Map("/ws/homeserver/{serverId}", context => AcceptAsync(context, MeshPathKind.HomeServer, "serverId"));
-        group.Map("/ws/vehicle/{vehicleId}", context => AcceptAsync(context, MeshPathKind.Vehicle, "vehicleId"));
-        group.Map("/api/live/stream/{sessionId}", context => AcceptAsync(context, MeshPathKind.LiveStream, "sessionId"));
+        // The design document's paths, shared with agents through MeshPaths.
+        group.Map(MeshPaths.Mesh, context => AcceptAsync(context, MeshPathKind.Mesh, null));
+        group.Map(MeshPaths.DesktopAgent + "{sessionId}", context => AcceptAsync(context, MeshPathKind.DesktopAgent, "sessionId"));
+        group.Map(MeshPaths.Extension + "{sessionId}", context => AcceptAsync(context, MeshPathKind.Extension, "sessionId"));
+        group.Map(MeshPaths.HomeServer + "{serverId}", context => AcceptAsync(context, MeshPathKind.HomeServer, "serverId"));
+        group.Map(MeshPaths.Vehicle + "{vehicleId}", context => AcceptAsync(context, MeshPathKind.Vehicle, "vehicleId"));
+        group.Map(MeshPaths.LiveStream + "{sessionId}", context => AcceptAsync(context, MeshPathKind.LiveStream, "sessionId"));
         if (catchPhrase) group.MapMeowstikCatchPhrase();
         return group;
     }

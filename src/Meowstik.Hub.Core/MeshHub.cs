@@ -16,7 +16,8 @@ namespace Meowstik.Hub.Core;
 /// </summary>
 /// <example>
 /// <code>
-/// await using MeshHub hub = await MeshHub.CreateAsync(new MeshHubOptions { DatabasePath = "hub.db" });
+/// // In memory (tests, a hub whose tokens need not survive a restart); Meowstik.Hub.Sqlite's SqliteMeshHub.CreateAsync keeps them in a file.
+/// await using MeshHub hub = await MeshHub.CreateAsync(MeshHubStores.InMemory(), new MeshHubOptions());
 /// IssuedToken token = await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "Desktop", DeviceId = "desktop-001" });
 /// // for each accepted WebSocket:
 /// await hub.HandleConnectionAsync(socket, new MeshConnectionInfo(remoteAddress), cancellationToken);

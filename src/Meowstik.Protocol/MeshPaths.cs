@@ -18,6 +18,9 @@ public static class MeshPaths
     /// <summary>Vehicles: <c>/ws/vehicle/{vehicleId}</c>.</summary>
     public const string Vehicle = "/ws/vehicle/";
 
+    /// <summary>Mobile live streaming: <c>/api/live/stream/{sessionId}</c>.</summary>
+    public const string LiveStream = "/api/live/stream/";
+
     /// <summary>Builds a hub URI for a per-kind path, e.g. <c>ForKind(new Uri("wss://hub.example"), MeshPaths.Vehicle, "comma3x-001")</c>.</summary>
     /// <param name="hub">The hub's base address (scheme, host, port).</param>
     /// <param name="kindPath">One of the per-kind paths (ending in '/').</param>

@@ -154,7 +154,7 @@ internal sealed class InboundHandler
             message = error.Message.GetString() ?? string.Empty;
         }
 
-        if (correlation is not null && _pending.TryFail(correlation, new MeshRequestException(code, message)))
+        if (correlation is not null && _pending.TryFail(correlation, code, message))
         {
             return;
         }

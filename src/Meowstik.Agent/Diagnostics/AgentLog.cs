@@ -8,7 +8,7 @@ internal static partial class AgentLog
     [LoggerMessage(1, LogLevel.Warning, "No capability handles action '{Action}' (from {From}, message {MessageId}); answering unknown_action.")]
     public static partial void UnknownAction(ILogger logger, string action, string from, string messageId);
 
-    [LoggerMessage(2, LogLevel.Warning, "Refused action '{Action}' (message {MessageId}): {MaxPending} requests already pending; answering busy.")]
+    [LoggerMessage(2, LogLevel.Warning, "Refused action '{Action}' (message {MessageId}): {MaxPending} requests already pending; answering overloaded.")]
     public static partial void DispatcherBusy(ILogger logger, string action, string messageId, int maxPending);
 
     [LoggerMessage(3, LogLevel.Warning, "Action '{Action}' of capability '{Capability}' (message {MessageId}) timed out after {Timeout}; answering timeout.")]

@@ -6,7 +6,7 @@ namespace Meowstik.Agent;
 /// <summary>
 /// Routes a command/query to the capability owning its action, with bounded concurrency and a per-call deadline.
 /// A <c>query</c> runs only actions declared as queries (<see cref="IMeshCapability.QueryActions"/>); a <c>command</c> runs any.
-/// Every failure becomes a <see cref="CommandResult"/> failure (unknown_action, forbidden, handler_failed, timeout, busy), so
+/// Every failure becomes a <see cref="CommandResult"/> failure (unknown_action, forbidden, handler_failed, timeout, overloaded), so
 /// the caller always has something to answer with and a bad handler never takes the agent down.
 /// </summary>
 internal sealed class CommandDispatcher

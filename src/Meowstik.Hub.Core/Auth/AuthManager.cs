@@ -24,8 +24,8 @@ namespace Meowstik.Hub.Core;
 /// </remarks>
 /// <example>
 /// <code>
-/// await using var db = await SqliteMeshStore.OpenAsync("hub.db");
-/// using var auth = new AuthManager(new SqliteTokenStore(db));
+/// using var auth = new AuthManager(new InMemoryTokenStore()); // or Meowstik.Hub.Sqlite's SqliteTokenStore
+/// await auth.LoadAsync();
 /// IssuedToken issued = await auth.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "Desktop", DeviceId = "desktop-001" });
 /// AuthResult result = await auth.AuthenticateAsync(issued.Secret, source: "127.0.0.1");
 /// AuthDecision decision = auth.Authorize(result.Identity!, MeshAction.Event, "");
@@ -87,7 +87,7 @@ public sealed partial class AuthManager : IDisposable
     }
 
     /// <summary>The name of the meter carrying <c>auth.failures</c>, <c>auth.successes</c> and <c>auth.catch_phrase.failures</c>.</summary>
-    public const string MeterName = "Meowstik.Hub.Core";
+    public const string MeterName = "Meowstik.Hub.Auth";
 
     /// <summary>
     /// Raised after a token is revoked (by id, by device, or because its family member was removed). The connection layer

@@ -32,7 +32,7 @@ namespace Meowstik.Hub.Sqlite;
 public sealed partial class SqliteAuditSink : IAuditSink, IAsyncDisposable
 {
     /// <summary>The name of the meter carrying <c>audit.written</c> and <c>audit.dropped</c>.</summary>
-    public const string MeterName = "Meowstik.Hub.Core";
+    public const string MeterName = "Meowstik.Hub.Audit";
 
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 

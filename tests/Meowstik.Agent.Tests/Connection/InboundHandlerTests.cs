@@ -28,7 +28,7 @@ public sealed class InboundHandlerTests : IDisposable
     [InlineData("car-001", "unknown_action", "No capability handles 'fly'.")]
     public async Task An_error_carrying_the_requests_id_fails_it_at_once_with_the_code_and_the_plain_message(string from, string code, string message)
     {
-        TaskCompletionSource<MeshReply> waiter = _pending.Add("msg_1_req");
+        TaskCompletionSource<MeshReply> waiter = _pending.Add("msg_1_req", "car-001");
 
         Receive($$$"""{"id":"msg_2_err","type":"error","from":"{{{from}}}","to":"phone-001","correlation_id":"msg_1_req","payload":{"code":"{{{code}}}","message":"{{{message}}}"}}""");
 
@@ -36,6 +36,7 @@ public sealed class InboundHandlerTests : IDisposable
         MeshRequestException error = await Assert.ThrowsAsync<MeshRequestException>(() => waiter.Task);
         Assert.Equal(code, error.Code);
         Assert.Equal(message, error.Message);
+        Assert.Equal("car-001", error.DeviceId);
         Assert.Equal(0, _pending.Count);
         Assert.Empty(_target.Answers);
     }
@@ -43,7 +44,7 @@ public sealed class InboundHandlerTests : IDisposable
     [Fact]
     public void An_error_for_no_pending_request_changes_nothing()
     {
-        TaskCompletionSource<MeshReply> waiter = _pending.Add("msg_1_req");
+        TaskCompletionSource<MeshReply> waiter = _pending.Add("msg_1_req", "car-001");
         Receive("""{"id":"msg_2_err","type":"error","from":"hub","correlation_id":"msg_0_other","payload":{"code":"timeout","message":"late"}}""");
         Receive("""{"id":"msg_3_err","type":"error","from":"hub","payload":{"code":"rate_limited","message":"no correlation"}}""");
         Assert.False(waiter.Task.IsCompleted);
@@ -53,7 +54,7 @@ public sealed class InboundHandlerTests : IDisposable
     [Fact]
     public async Task A_response_completes_its_request_and_an_event_is_delivered()
     {
-        TaskCompletionSource<MeshReply> waiter = _pending.Add("msg_1_req");
+        TaskCompletionSource<MeshReply> waiter = _pending.Add("msg_1_req", "car-001");
         Receive("""{"id":"msg_2_res","type":"response","from":"car-001","correlation_id":"msg_1_req","payload":{"status":"ok","result":{"eta_minutes":12}}}""");
         MeshReply reply = await waiter.Task;
         Assert.Equal(12, reply.Result.GetProperty("eta_minutes").GetInt32());
