@@ -2,7 +2,8 @@
 # Packs the solution the way a release would and checks every package (rules listed in .ci/check-packages.cs):
 # only the src/ libraries are packed, with no warnings; each ships its own README with absolute links, license
 # metadata, XML docs next to each assembly, symbols with SourceLink and deterministic paths; only Meowstik.Hub.Sqlite
-# depends on SQLite. Prints one line per package; exits non-zero on any failure. Needs only the .NET SDK.
+# depends on SQLite. Prints one line per package; exits non-zero on any failure. Then a consumer app (.ci/consumer)
+# installs the packages and runs. Needs only the .NET SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,3 +34,8 @@ if [ -n "$warnings" ]; then
 fi
 
 dotnet run --file .ci/check-packages.cs -- "$out" src
+
+# A fresh app installs the packages from $out (its own package folder, so a stale 0.1.0 in the machine's cache can
+# never stand in) and runs a hub with two agents, using only `using Meowstik.Agent;` and `using Meowstik.Hub.Core;`.
+rm -rf artifacts/consumer-packages .ci/consumer/bin .ci/consumer/obj
+dotnet run --project .ci/consumer -c Release -p:RestorePackagesPath="$PWD/artifacts/consumer-packages" 2>&1 | tail -n 5
