@@ -16,7 +16,7 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
     private readonly ILoggerFactory _logs;
     private readonly List<MeshAgent> _agents = [];
     private readonly List<(Task Run, CancellationTokenSource Stop)> _runs = [];
-    private RealHub _hub = null!;
+    private MeshTestHub _hub = null!;
 
     public AgentHubIntegrationTests(ITestOutputHelper output)
     {
@@ -25,7 +25,7 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
 
     // Fast heartbeats keep the heartbeat test short; a generous miss allowance keeps a loaded CI machine from
     // timing the agent out while it is busy (the timeout itself is the hub's to test).
-    public async Task InitializeAsync() => _hub = await RealHub.StartAsync(o =>
+    public async Task InitializeAsync() => _hub = await MeshTestHub.StartAsync(o =>
     {
         o.HeartbeatInterval = TimeSpan.FromMilliseconds(300);
         o.MissedHeartbeatsBeforeOffline = 20;

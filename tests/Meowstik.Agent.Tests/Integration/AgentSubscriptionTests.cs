@@ -10,14 +10,14 @@ public sealed class AgentSubscriptionTests : IAsyncLifetime
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
     private readonly ILoggerFactory _logs;
     private readonly List<(MeshAgent Agent, Task Run, CancellationTokenSource Stop)> _agents = [];
-    private RealHub _hub = null!;
+    private MeshTestHub _hub = null!;
 
     public AgentSubscriptionTests(ITestOutputHelper output)
     {
         _logs = XunitLoggerProvider.Factory(output);
     }
 
-    public async Task InitializeAsync() => _hub = await RealHub.StartAsync();
+    public async Task InitializeAsync() => _hub = await MeshTestHub.StartAsync();
 
     public async Task DisposeAsync()
     {

@@ -29,7 +29,7 @@ public sealed class CrowdReconnectTests
     [Fact]
     public async Task Two_hundred_agents_all_come_back_online_after_a_hub_restart()
     {
-        await using RealHub hub = await RealHub.StartAsync(o => o.HeartbeatInterval = TimeSpan.FromSeconds(30));
+        await using MeshTestHub hub = await MeshTestHub.StartAsync(o => o.HeartbeatInterval = TimeSpan.FromSeconds(30));
         string[] tokens = await Task.WhenAll(Enumerable.Range(0, AgentCount).Select(i =>
             hub.IssueDeviceTokenAsync($"pi-{i:D3}")));
         var agents = new MeshAgent[AgentCount];

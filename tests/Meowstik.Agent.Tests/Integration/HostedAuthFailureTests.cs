@@ -8,9 +8,9 @@ namespace Meowstik.Agent.Tests.Integration;
 /// <summary>A hosted agent whose token the real hub rejects: the application stops instead of idling, unless told otherwise.</summary>
 public sealed class HostedAuthFailureTests : IAsyncLifetime
 {
-    private RealHub _hub = null!;
+    private MeshTestHub _hub = null!;
 
-    public async Task InitializeAsync() => _hub = await RealHub.StartAsync();
+    public async Task InitializeAsync() => _hub = await MeshTestHub.StartAsync();
 
     public async Task DisposeAsync() => await _hub.DisposeAsync();
 

@@ -22,7 +22,7 @@ public sealed class RateLimitedRequestTests : IDisposable
     public async Task A_query_the_hub_rate_limits_fails_at_once_with_rate_limited()
     {
         // A burst of one: the register message takes it, and the bucket refills once every 1,000 s, so the query is over the limit.
-        await using RealHub hub = await RealHub.StartAsync(o =>
+        await using MeshTestHub hub = await MeshTestHub.StartAsync(o =>
         {
             o.RateLimitBurst = 1;
             o.RateLimitPerSecond = 0.001;
