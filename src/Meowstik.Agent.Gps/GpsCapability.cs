@@ -10,8 +10,11 @@ namespace Meowstik.Agent.Gps;
 
 /// <summary>
 /// The <c>gps</c> capability. Queries <c>gps.position</c> (the latest fix) and <c>gps.eta</c> (great-circle distance and ETA
-/// to <c>lat</c>/<c>lng</c>); commands <c>gps.track</c> (stream fixes to the requester as <c>stream_type</c> <c>gps</c>
-/// chunks of JSON, at most <see cref="GpsOptions.TrackMaxRateHz"/>; <c>stop: true</c> ends it) and <c>gps.untrack</c>.
+/// to <c>lat</c>/<c>lng</c>); commands <c>gps.track</c> (stream fixes as <c>stream_type</c> <c>gps</c> chunks of JSON, at
+/// <c>rate_hz</c> up to <see cref="GpsOptions.TrackMaxRateHz"/>; <c>stop: true</c> ends it) and <c>gps.untrack</c>.
+/// Chunks go to the hub, which forwards them to the device's <c>gps</c> stream subscribers (<c>subscribe_stream</c>; the
+/// hub checks who may observe), at the fastest rate any tracker asked for; with <c>direct: true</c> they go to the requester
+/// alone, which the hub allows only when this device's token is granted that target.
 /// It reads its <see cref="IGpsSource"/> for the agent's lifetime.
 /// </summary>
 public sealed class GpsCapability : MeshCapability
@@ -39,6 +42,9 @@ public sealed class GpsCapability : MeshCapability
     private readonly ConcurrentDictionary<string, Tracker> _trackers = new(StringComparer.Ordinal);
     private readonly Queue<(DateTimeOffset At, double Speed)> _speeds = new();
     private readonly Lock _speedLock = new();
+    private readonly Lock _hubStreamLock = new();
+    private DateTimeOffset _hubLastSent = DateTimeOffset.MinValue;
+    private long _hubSequence;
     private volatile Received? _latest;
 
     /// <summary>Creates the capability.</summary>
@@ -129,19 +135,39 @@ public sealed class GpsCapability : MeshCapability
         }
 
         byte[]? data = null;
+        TimeSpan shared = TimeSpan.MaxValue;
         foreach ((string requester, Tracker tracker) in _trackers)
         {
-            if (now - tracker.LastSent < tracker.Interval)
+            if (!tracker.Direct)
             {
+                shared = tracker.Interval < shared ? tracker.Interval : shared;
                 continue;
             }
 
-            data ??= FixJson(fix, now);
-            tracker.LastSent = now;
-            if (publisher.PublishStreamChunk(new OutgoingStreamChunk { StreamType = StreamType, Codec = "json", ChunkIndex = tracker.Sequence++, Data = data, To = requester }))
+            if (now - tracker.LastSent >= tracker.Interval)
             {
-                _instruments.TrackChunks.Add(1);
+                data ??= FixJson(fix, now);
+                tracker.LastSent = now;
+                Send(publisher, data, tracker.Sequence++, requester);
             }
+        }
+
+        lock (_hubStreamLock)
+        {
+            if (shared != TimeSpan.MaxValue && now - _hubLastSent >= shared)
+            {
+                data ??= FixJson(fix, now);
+                _hubLastSent = now;
+                Send(publisher, data, _hubSequence++, null);
+            }
+        }
+    }
+
+    private void Send(IMeshPublisher publisher, byte[] data, long index, string? to)
+    {
+        if (publisher.PublishStreamChunk(new OutgoingStreamChunk { StreamType = StreamType, Codec = "json", ChunkIndex = index, Data = data, To = to }))
+        {
+            _instruments.TrackChunks.Add(1);
         }
     }
 
@@ -292,7 +318,8 @@ public sealed class GpsCapability : MeshCapability
             rate = Math.Min(rate, _options.TrackMaxRateHz);
         }
 
-        var tracker = new Tracker(TimeSpan.FromSeconds(1 / rate));
+        bool direct = context.TryGetParam("direct", out JsonElement d) && d.ValueKind == JsonValueKind.True;
+        var tracker = new Tracker(TimeSpan.FromSeconds(1 / rate), direct);
         bool replaced = false;
         Tracker current = _trackers.AddOrUpdate(context.From, tracker, (_, _) =>
         {
@@ -311,7 +338,20 @@ public sealed class GpsCapability : MeshCapability
             w.WriteBoolean("tracking", true);
             w.WriteString("stream_type", StreamType);
             w.WriteNumber("rate_hz", rate);
-            w.WriteString("to", context.From);
+            if (direct)
+            {
+                w.WriteString("to", context.From);
+            }
+            else
+            {
+                // The hub forwards the device's stream to those who subscribed to it (and may observe this device).
+                w.WriteString("to", "subscribers");
+                w.WriteStartObject("subscribe");
+                w.WriteString("action", "subscribe_stream");
+                w.WriteString("device_id", context.Publisher.DeviceId);
+                w.WriteString("stream_type", StreamType);
+                w.WriteEndObject();
+            }
         });
     }
 
@@ -384,9 +424,11 @@ public sealed class GpsCapability : MeshCapability
 
     private sealed record Received(GpsFix Fix, DateTimeOffset At);
 
-    private sealed class Tracker(TimeSpan interval)
+    private sealed class Tracker(TimeSpan interval, bool direct)
     {
         public TimeSpan Interval { get; } = interval;
+
+        public bool Direct { get; } = direct;
 
         public DateTimeOffset LastSent { get; set; } = DateTimeOffset.MinValue;
 
