@@ -33,7 +33,8 @@ public sealed class GpsEndToEndTests : IAsyncLifetime
             ["Meowstik:Agent:HubUri"] = _hub.MeshUri.ToString(),
             ["Meowstik:Agent:DeviceId"] = "comma3x-001",
             ["Meowstik:Agent:DeviceType"] = "vehicle",
-            ["Meowstik:Agent:Token"] = await _hub.IssueDeviceTokenAsync("comma3x-001"),
+            // Granted phone-001 so the direct track can aim chunks at it; the subscriber track needs no grant.
+            ["Meowstik:Agent:Token"] = await _hub.IssueDeviceTokenAsync("comma3x-001", "phone-001"),
             ["Meowstik:Gps:Source"] = "File",
             ["Meowstik:Gps:NmeaFile"] = _log,
             ["Meowstik:Gps:FileFixInterval"] = "00:00:00.05",
@@ -87,7 +88,7 @@ public sealed class GpsEndToEndTests : IAsyncLifetime
         Assert.InRange(p.GetProperty("lat").GetDouble(), 46.97, 46.98);
         Assert.InRange(p.GetProperty("lng").GetDouble(), -123.84, -123.81);
         Assert.Equal("3d", p.GetProperty("fix").GetString());
-        Assert.InRange(p.GetProperty("speed_mps").GetDouble(), 2.9, 20.01);
+        Assert.InRange(p.GetProperty("speed_mps").GetDouble(), 1.49, 20.01); // the drive accelerates from 1.5 to 20 m/s
         Assert.Equal(p.GetProperty("speed_mps").GetDouble() / 0.44704, p.GetProperty("speed_mph").GetDouble(), 1);
         Assert.Equal(4.5, p.GetProperty("accuracy_m").GetDouble()); // HDOP 0.9 x 5 m
         Assert.StartsWith("2026-01-19T17:0", p.GetProperty("time").GetString());
@@ -96,7 +97,11 @@ public sealed class GpsEndToEndTests : IAsyncLifetime
         MeshReply eta = await WhenFixed(() => _phone.QueryAsync("comma3x-001", "gps.eta",
             MeshJson.Object(w => { w.WriteNumber("lat", 46.9737); w.WriteNumber("lng", -124.1563); }), TimeSpan.FromSeconds(10)));
         Assert.InRange(eta.Result.GetProperty("distance_km").GetDouble(), 24, 27);
-        Assert.InRange(eta.Result.GetProperty("eta_s").GetDouble(), 1000, 9000);
+        // eta_s = distance / speed with a speed between 1.5 and 20 m/s (the basis says which speed).
+        JsonElement e = eta.Result;
+        double speed = e.GetProperty("basis").GetString() == "average" ? e.GetProperty("average_speed_mps").GetDouble() : e.GetProperty("speed_mps").GetDouble();
+        Assert.InRange(speed, 1.49, 20.01);
+        Assert.Equal(e.GetProperty("distance_m").GetDouble() / speed, e.GetProperty("eta_s").GetDouble(), 0.5 + e.GetProperty("distance_m").GetDouble() / speed * 0.01); // speeds are reported to 0.01 m/s
 
         MeshRequestException bad = await Assert.ThrowsAsync<MeshRequestException>(() => _phone.QueryAsync("comma3x-001", "gps.eta", timeout: TimeSpan.FromSeconds(10)));
         Assert.Equal(GpsCapability.InvalidParamsError, bad.Code);
@@ -135,5 +140,32 @@ public sealed class GpsEndToEndTests : IAsyncLifetime
         MeshReply stopped = await _phone.SendCommandAsync("comma3x-001", "gps.track", MeshJson.Object(w => w.WriteBoolean("stop", true)), TimeSpan.FromSeconds(10));
         Assert.True(stopped.Result.GetProperty("stopped").GetBoolean());
         Assert.Empty(_car.Services.GetRequiredService<GpsCapability>().Trackers);
+    }
+
+    [Fact]
+    public async Task A_direct_track_streams_to_the_requester_without_a_hub_subscription()
+    {
+        await WhenFixed(() => _phone.QueryAsync("comma3x-001", "gps.position", timeout: TimeSpan.FromSeconds(10)));
+        using MeshSubscription<MeshStreamChunk> stream = _phone.SubscribeStream("comma3x-001", GpsCapability.StreamType);
+        MeshReply track = await _phone.SendCommandAsync("comma3x-001", "gps.track", MeshJson.Object(w => { w.WriteNumber("rate_hz", 10); w.WriteBoolean("direct", true); }), TimeSpan.FromSeconds(10));
+        Assert.Equal("phone-001", track.Result.GetProperty("to").GetString());
+
+        int received = 0;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            await foreach (MeshStreamChunk chunk in stream.WithCancellation(timeout.Token))
+            {
+                Assert.Equal("gps", chunk.StreamType);
+                Assert.Equal("3d", JsonDocument.Parse(chunk.Data).RootElement.GetProperty("fix").GetString());
+                if (++received == 3)
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.Equal(3, received);
+        MeshReply stopped = await _phone.SendCommandAsync("comma3x-001", "gps.untrack", timeout: TimeSpan.FromSeconds(10));
+        Assert.True(stopped.Result.GetProperty("stopped").GetBoolean());
     }
 }
