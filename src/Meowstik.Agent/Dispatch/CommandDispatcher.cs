@@ -38,6 +38,7 @@ internal sealed class CommandDispatcher
 
             foreach (string action in capability.Actions)
             {
+                CheckName(capability, action);
                 if (_byAction.TryGetValue(action, out IMeshCapability? owner))
                 {
                     throw new InvalidOperationException(
@@ -73,6 +74,27 @@ internal sealed class CommandDispatcher
         _timeout = timeout;
         _time = time;
         _logger = logger;
+    }
+
+    /// <summary>
+    /// The action naming rule (docs/protocol.md, "Action names"): a valid name, and a dotted action only in the capability its
+    /// prefix names (<c>gps</c> may not declare <c>can.send</c>). Plain names stay allowed in any capability.
+    /// </summary>
+    internal static void CheckName(IMeshCapability capability, string action)
+    {
+        if (ActionName.Validate(action) is { } reason)
+        {
+            throw new InvalidOperationException(
+                $"Capability '{capability.Name}' declares action '{action}', which is not a valid action name: {reason}. "
+                + "Use lower-case snake_case, '<capability>.<verb>' for a plugin (e.g. 'can.subscribe') or a plain name (e.g. 'status').");
+        }
+
+        if (ActionName.TryGetCapability(action, out ReadOnlySpan<char> prefix) && !prefix.SequenceEqual(capability.Name))
+        {
+            throw new InvalidOperationException(
+                $"Capability '{capability.Name}' declares action '{action}', whose prefix names capability '{prefix}': "
+                + $"a dotted action belongs to the capability it names. Rename it '{capability.Name}.{action[(prefix.Length + 1)..]}' or move it to capability '{prefix}'.");
+        }
     }
 
     /// <summary>The distinct capability names, in registration order.</summary>
