@@ -28,9 +28,11 @@ internal sealed class CommandDispatcher
         var list = new List<IMeshCapability>();
         var queries = new List<string>();
         var commands = new List<string>();
+        var byCapability = new List<KeyValuePair<string, IReadOnlyList<string>>>();
         foreach (IMeshCapability capability in capabilities)
         {
             list.Add(capability);
+            AddActions(byCapability, capability);
             if (!names.Contains(capability.Name, StringComparer.Ordinal))
             {
                 names.Add(capability.Name);
@@ -65,6 +67,7 @@ internal sealed class CommandDispatcher
         }
 
         QueryActions = queries;
+        ActionsByCapability = byCapability;
         CommandActions = commands;
 
         CapabilityNames = names;
@@ -95,6 +98,18 @@ internal sealed class CommandDispatcher
                 $"Capability '{capability.Name}' declares action '{action}', whose prefix names capability '{prefix}': "
                 + $"a dotted action belongs to the capability it names. Rename it '{capability.Name}.{action[(prefix.Length + 1)..]}' or move it to capability '{prefix}'.");
         }
+    }
+
+    /// <summary>Each capability name with the actions it handles (advertised as <c>actions</c>), in registration order.</summary>
+    public IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> ActionsByCapability { get; }
+
+    // Two capability instances may share a name: their actions are advertised under it together.
+    private static void AddActions(List<KeyValuePair<string, IReadOnlyList<string>>> byCapability, IMeshCapability capability)
+    {
+        int index = byCapability.FindIndex(p => p.Key == capability.Name);
+        var actions = index < 0 ? new List<string>() : (List<string>)byCapability[index].Value;
+        actions.AddRange(capability.Actions);
+        if (index < 0) byCapability.Add(new(capability.Name, actions));
     }
 
     /// <summary>The distinct capability names, in registration order.</summary>

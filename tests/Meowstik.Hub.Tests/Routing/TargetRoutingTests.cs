@@ -70,6 +70,8 @@ public sealed class TargetRoutingTests
         await creator.SendAsync("""{"id":"c","type":"query","to":"hub","payload":{"action":"get_capabilities","params":{"device_id":"comma3x-001"}}}""");
         JsonElement caps = (await creator.ReceiveAsync(m => m.Str("correlation_id") == "c")).Payload().GetProperty("result");
         Assert.Equal(["gps", "speed"], caps.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()!).ToArray());
+        Assert.False(caps.TryGetProperty("actions", out _)); // a device that did not send per-capability actions (the document's register)
+        Assert.False(caps.TryGetProperty("queries", out _));
 
         await creator.SendAsync("""{"id":"u","type":"query","to":"hub","payload":{"action":"reboot_hub"}}""");
         Assert.Equal("unknown_hub_action", (await creator.ReceiveAsync(m => m.Str("correlation_id") == "u")).ErrorCode());
