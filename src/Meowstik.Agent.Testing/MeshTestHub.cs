@@ -1,3 +1,4 @@
+using System.Net;
 using Meowstik.Hub.Core;
 using Meowstik.Hub.Sqlite;
 using Microsoft.AspNetCore.Builder;
@@ -13,6 +14,8 @@ namespace Meowstik.Agent.Testing;
 /// A real hub for end-to-end tests: AddMeowstikHub + MapMeowstikHub on Kestrel at 127.0.0.1 (a free port), with its
 /// SQLite file in a temporary directory. It can be stopped and started again on the same port with the same database,
 /// as a restarted hub would be. Test timers are tightened (20 ms timer resolution, 1 s close timeout, 50 ms audit flush).
+/// <see cref="MeshTestHubOptions"/> adds services, another endpoint mapping, a fake clock, in-memory stores or TLS.
+/// One fixture for every test project (the hub's, the agent's, plugins', benchmarks).
 /// </summary>
 /// <example>
 /// <code>
@@ -24,20 +27,49 @@ namespace Meowstik.Agent.Testing;
 public sealed class MeshTestHub : IAsyncDisposable
 {
     private readonly string _directory;
-    private readonly Action<MeshHubOptions>? _configure;
+    private readonly bool _ownsDirectory;
+    private readonly MeshTestHubOptions _options;
     private WebApplication? _app;
+    private IServiceProvider? _services;
 
-    private MeshTestHub(string directory, Action<MeshHubOptions>? configure)
+    private MeshTestHub(string directory, bool ownsDirectory, MeshTestHubOptions options)
     {
         _directory = directory;
-        _configure = configure;
+        _ownsDirectory = ownsDirectory;
+        _options = options;
+    }
+
+    /// <summary>True when the hub serves HTTPS/<c>wss://</c> (<see cref="MeshTestHubOptions.ServerCertificate"/>).</summary>
+    public bool IsTls => _options.ServerCertificate is not null;
+
+    /// <summary><c>http://127.0.0.1:port/</c>, or <c>https://localhost:port/</c> with TLS.</summary>
+    public Uri BaseUri => IsTls ? new($"https://localhost:{Port}/") : new($"http://127.0.0.1:{Port}/");
+
+    /// <summary>The directory holding the hub's SQLite file.</summary>
+    public string DataDirectory => _directory;
+
+    /// <summary>The hub's SQLite file (absent with <see cref="MeshTestHubOptions.InMemoryStores"/>).</summary>
+    public string DatabasePath => Path.Combine(_directory, "hub.db");
+
+    /// <summary>The running host's services (the last ones, after <see cref="StopAsync"/>).</summary>
+    public IServiceProvider Services => _services ?? throw new InvalidOperationException("The hub has not started.");
+
+    /// <summary>The WebSocket URI of a mesh path (default <c>/ws/mesh</c>), with <c>?token=</c> when given.</summary>
+    /// <param name="path">The path, e.g. <c>/ws/vehicle/car-001</c>.</param>
+    /// <param name="token">A token secret to put in the query string.</param>
+    /// <returns>A <c>ws://</c> (or <c>wss://</c>) URI.</returns>
+    public Uri WebSocketUri(string path = "/ws/mesh", string? token = null)
+    {
+        var builder = new UriBuilder(BaseUri) { Scheme = IsTls ? "wss" : "ws", Path = path };
+        if (token is not null) builder.Query = "token=" + Uri.EscapeDataString(token);
+        return builder.Uri;
     }
 
     /// <summary>The port Kestrel listens on (kept across <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>).</summary>
     public int Port { get; private set; }
 
-    /// <summary>The hub's <c>/ws/mesh</c> endpoint.</summary>
-    public Uri MeshUri => new($"ws://127.0.0.1:{Port}/ws/mesh");
+    /// <summary>The hub's <c>/ws/mesh</c> endpoint (<c>ws://127.0.0.1:port/ws/mesh</c>, or <c>wss://localhost:port/ws/mesh</c> with TLS).</summary>
+    public Uri MeshUri => WebSocketUri();
 
     /// <summary>The running hub (its host API: tokens, queries, subscriptions).</summary>
     public MeshHub Hub => _app?.Services.GetRequiredService<MeshHub>() ?? throw new InvalidOperationException("The hub is stopped.");
@@ -45,12 +77,28 @@ public sealed class MeshTestHub : IAsyncDisposable
     /// <summary>Starts a hub on a free port.</summary>
     /// <param name="configure">Adjusts the hub's options after the test defaults.</param>
     /// <returns>The running hub; dispose it to stop it and delete its files.</returns>
-    public static async Task<MeshTestHub> StartAsync(Action<MeshHubOptions>? configure = null)
+    public static Task<MeshTestHub> StartAsync(Action<MeshHubOptions>? configure = null) =>
+        StartAsync(new MeshTestHubOptions { ConfigureHub = configure });
+
+    /// <summary>Starts a hub on a free port, built as <paramref name="options"/> says.</summary>
+    /// <param name="options">Services, endpoints, clock, stores, TLS.</param>
+    /// <returns>The running hub; dispose it to stop it (and delete its files unless <see cref="MeshTestHubOptions.DataDirectory"/> was given).</returns>
+    public static async Task<MeshTestHub> StartAsync(MeshTestHubOptions options)
     {
-        string directory = Path.Combine(Path.GetTempPath(), "meowstik-test-hub", Guid.NewGuid().ToString("N"));
+        ArgumentNullException.ThrowIfNull(options);
+        bool owns = options.DataDirectory is null;
+        string directory = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "meowstik-test-hub", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var hub = new MeshTestHub(directory, configure);
-        await hub.StartAgainAsync();
+        var hub = new MeshTestHub(directory, owns, options);
+        try
+        {
+            await hub.StartAgainAsync();
+        }
+        catch
+        {
+            await hub.DisposeAsync();
+            throw;
+        }
         return hub;
     }
 
@@ -64,18 +112,50 @@ public sealed class MeshTestHub : IAsyncDisposable
         }
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{Port}");
+        if (_options.ServerCertificate is { } certificate)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port, listen => listen.UseHttps(certificate)));
+        }
+        else
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{Port}");
+        }
+
         builder.Logging.ClearProviders();
-        builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = Path.Combine(_directory, "hub.db"));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (_options.TimeProvider is { } time)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
+        if (_options.InMemoryStores)
+        {
+            builder.Services.AddSingleton<ITokenStore, InMemoryTokenStore>();
+            builder.Services.AddSingleton<ICatchPhraseStore, InMemoryCatchPhraseStore>();
+            builder.Services.AddSingleton<IAuditSink>(_ => new InMemoryAuditSink());
+        }
+
+        _options.ConfigureServices?.Invoke(builder.Services);
+        builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = DatabasePath);
         builder.Services.AddMeowstikHub(o =>
         {
             o.TimerResolution = TimeSpan.FromMilliseconds(20);
             o.CloseTimeout = TimeSpan.FromSeconds(1);
             o.Audit.FlushInterval = TimeSpan.FromMilliseconds(50);
-            _configure?.Invoke(o);
+            _options.ConfigureHub?.Invoke(o);
         });
         WebApplication app = builder.Build();
-        app.MapMeowstikHub();
+        if (_options.MapEndpoints is { } map)
+        {
+            map(app);
+        }
+        else
+        {
+            app.MapMeowstikHub();
+        }
+
+        _services = app.Services;
         beforeStart?.Invoke(app.Services.GetRequiredService<MeshHub>());
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -116,6 +196,11 @@ public sealed class MeshTestHub : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        if (!_ownsDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);

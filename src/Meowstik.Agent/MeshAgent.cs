@@ -100,7 +100,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
         _eventSubscribers = new LocalSubscribers<MeshEvent>(options.SubscriptionCapacity);
         _streamSubscribers = new LocalSubscribers<MeshStreamChunk>(options.SubscriptionCapacity);
         Instruments = new AgentInstruments(options.DeviceId, () => Outbox.Count, meterFactory);
-        Handshake = new SessionHandshake(options, new RegistrationManifest(deviceIdUtf8, advertised, AdvertisedQueries, AdvertisedCommands), Instruments, Time, _logger);
+        Handshake = new SessionHandshake(options, new RegistrationManifest(deviceIdUtf8, advertised, AdvertisedQueries, AdvertisedCommands, _dispatcher.ActionsByCapability), Instruments, Time, _logger);
         Inbound = new InboundHandler(this, _pending, Instruments, options, Time, _logger);
         OutboxSender = new OutboxSender(Outbox, Instruments, deviceIdUtf8, OnDropped);
         Heartbeat = new HeartbeatSender(new ProcessMetricsSampler(Time), Instruments, deviceIdUtf8, Time);

@@ -86,4 +86,26 @@ public class RegisterManifestTests
         for (int i = 0; i < 10_000; i++) Check(message);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void Per_capability_actions_round_trip_and_are_optional()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            RegisterPayload.Write(json, "vehicle"u8, default, ["can", "car"], default, null, ["status"], ["can.send"],
+                [new("can", ["can.send"]), new("car", ["status"])]);
+        }
+        byte[] message = [.. """{"type":"register","payload":"""u8, .. buffer.WrittenSpan, .. "}"u8];
+        RegisterPayload register = Read(message);
+        Dictionary<string, string[]> actions = register.GetActions()!;
+        Assert.Equal(["can", "car"], actions.Keys);
+        Assert.Equal(["can.send"], actions["can"]);
+        Assert.Equal(["status"], actions["car"]);
+
+        // The design document's register, without actions, still reads; GetActions says "not sent".
+        RegisterPayload legacy = Read("""{"type":"register","payload":{"capabilities":["gps"]}}"""u8.ToArray());
+        Assert.False(legacy.Actions.IsPresent);
+        Assert.Null(legacy.GetActions());
+    }
 }

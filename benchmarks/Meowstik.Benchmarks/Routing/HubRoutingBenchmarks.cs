@@ -27,11 +27,11 @@ public class HubRoutingBenchmarks
     private const int ClosedLoopMessages = 1000;
     private const int ClosedLoopBroadcasts = 50;
 
-    private LoopbackMesh _mesh = null!;
-    private readonly List<LoopbackMesh.Device> _senders = [];
+    private LoopbackDevices _mesh = null!;
+    private readonly List<LoopbackDevices.Device> _senders = [];
     private readonly List<byte[]> _messages = [];
     private readonly List<int> _offsets = [];
-    private LoopbackMesh.Device _broadcaster = null!;
+    private LoopbackDevices.Device _broadcaster = null!;
     private byte[] _broadcastMessage = null!;
     private int _broadcastStampOffset;
     private readonly LatencyRecorder _latency = new(1 << 20);
@@ -46,11 +46,11 @@ public class HubRoutingBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _mesh = await LoopbackMesh.StartAsync(AuditDelivered);
+        _mesh = await LoopbackDevices.StartAsync(AuditDelivered);
         for (int i = 0; i < Pairs; i++)
         {
             string sender = $"sender-{i:000}", receiver = $"receiver-{i:000}";
-            (byte[] template, int offset) = LoopbackMesh.Template(
+            (byte[] template, int offset) = LoopbackDevices.Template(
                 $$$"""{"id":"m-{{{i}}}","type":"event","from":"{{{sender}}}","to":"{{{receiver}}}","timestamp":"2026-01-19T12:00:00.000Z","payload":{"event":"tick","t":0}}""");
             _offsets.Add(offset);
             _messages.Add(template);
@@ -58,7 +58,7 @@ public class HubRoutingBenchmarks
             await _mesh.AddDeviceAsync(receiver, ["broadcaster"], OnMessage);
             _senders.Add(await _mesh.AddDeviceAsync(sender, [receiver], onMessage: null));
         }
-        (_broadcastMessage, _broadcastStampOffset) = LoopbackMesh.Template(
+        (_broadcastMessage, _broadcastStampOffset) = LoopbackDevices.Template(
             """{"id":"b","type":"event","from":"broadcaster","to":"broadcast","timestamp":"2026-01-19T12:00:00.000Z","payload":{"event":"tock","t":0}}""");
         _broadcaster = await _mesh.AddDeviceAsync("broadcaster", [], onMessage: null);
     }
@@ -115,7 +115,7 @@ public class HubRoutingBenchmarks
         for (int i = 0; i < ClosedLoopMessages; i++)
         {
             Arm(1, Current);
-            LoopbackMesh.Stamp(_messages[0], _offsets[0]);
+            LoopbackDevices.Stamp(_messages[0], _offsets[0]);
             await _senders[0].SendAsync(_messages[0]);
             await _done.Task.WaitAsync(TimeSpan.FromSeconds(60));
         }
@@ -129,7 +129,7 @@ public class HubRoutingBenchmarks
         for (int i = 0; i < ClosedLoopBroadcasts; i++)
         {
             Arm(Pairs, Current);
-            LoopbackMesh.Stamp(_broadcastMessage, _broadcastStampOffset);
+            LoopbackDevices.Stamp(_broadcastMessage, _broadcastStampOffset);
             await _broadcaster.SendAsync(_broadcastMessage);
             await _done.Task.WaitAsync(TimeSpan.FromSeconds(60));
         }
@@ -143,11 +143,11 @@ public class HubRoutingBenchmarks
         _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private static async Task SendManyAsync(LoopbackMesh.Device sender, byte[] message, int stampOffset, int count)
+    private static async Task SendManyAsync(LoopbackDevices.Device sender, byte[] message, int stampOffset, int count)
     {
         for (int i = 0; i < count; i++)
         {
-            LoopbackMesh.Stamp(message, stampOffset);
+            LoopbackDevices.Stamp(message, stampOffset);
             await sender.SendAsync(message);
         }
     }
@@ -156,8 +156,8 @@ public class HubRoutingBenchmarks
     {
         // Only benchmark messages carry a stamp (receivers also see the hub's presence events).
         int offset = message.IndexOf("\"t\":\""u8);
-        if (offset < 0 || message.Length < offset + 5 + LoopbackMesh.StampDigits) return;
-        _latency.Record(LoopbackMesh.ReadStamp(message, offset + 5));
+        if (offset < 0 || message.Length < offset + 5 + LoopbackDevices.StampDigits) return;
+        _latency.Record(LoopbackDevices.ReadStamp(message, offset + 5));
         if (Interlocked.Increment(ref _received) == Interlocked.Read(ref _expected)) _done.TrySetResult();
     }
 }

@@ -131,8 +131,10 @@ internal sealed class SessionHandshake
             Encoding.UTF8.GetBytes(_options.DeviceName ?? _options.DeviceId),
             _manifest.Capabilities,
             Encoding.UTF8.GetBytes(token),
-            queries: _manifest.Queries,
-            commands: _manifest.Commands);
+            null,
+            _manifest.Queries,
+            _manifest.Commands,
+            _manifest.Actions);
         writer.Envelope.EndEnvelope();
     }
 
@@ -185,4 +187,10 @@ internal readonly record struct RegistrationResult(ConnectionOutcome? Failure, s
 /// <param name="Capabilities">The capability names.</param>
 /// <param name="Queries">The read-only actions.</param>
 /// <param name="Commands">The state-changing actions.</param>
-internal sealed record RegistrationManifest(byte[] DeviceIdUtf8, IReadOnlyList<string> Capabilities, IReadOnlyList<string> Queries, IReadOnlyList<string> Commands);
+/// <param name="Actions">Each capability with its actions (<c>actions</c>), so a controller can see what the device accepts.</param>
+internal sealed record RegistrationManifest(
+    byte[] DeviceIdUtf8,
+    IReadOnlyList<string> Capabilities,
+    IReadOnlyList<string> Queries,
+    IReadOnlyList<string> Commands,
+    IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> Actions);

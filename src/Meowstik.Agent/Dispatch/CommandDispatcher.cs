@@ -28,9 +28,11 @@ internal sealed class CommandDispatcher
         var list = new List<IMeshCapability>();
         var queries = new List<string>();
         var commands = new List<string>();
+        var byCapability = new List<KeyValuePair<string, IReadOnlyList<string>>>();
         foreach (IMeshCapability capability in capabilities)
         {
             list.Add(capability);
+            AddActions(byCapability, capability);
             if (!names.Contains(capability.Name, StringComparer.Ordinal))
             {
                 names.Add(capability.Name);
@@ -38,6 +40,7 @@ internal sealed class CommandDispatcher
 
             foreach (string action in capability.Actions)
             {
+                CheckName(capability, action);
                 if (_byAction.TryGetValue(action, out IMeshCapability? owner))
                 {
                     throw new InvalidOperationException(
@@ -64,6 +67,7 @@ internal sealed class CommandDispatcher
         }
 
         QueryActions = queries;
+        ActionsByCapability = byCapability;
         CommandActions = commands;
 
         CapabilityNames = names;
@@ -73,6 +77,39 @@ internal sealed class CommandDispatcher
         _timeout = timeout;
         _time = time;
         _logger = logger;
+    }
+
+    /// <summary>
+    /// The action naming rule (docs/protocol.md, "Action names"): a valid name, and a dotted action only in the capability its
+    /// prefix names (<c>gps</c> may not declare <c>can.send</c>). Plain names stay allowed in any capability.
+    /// </summary>
+    internal static void CheckName(IMeshCapability capability, string action)
+    {
+        if (ActionName.Validate(action) is { } reason)
+        {
+            throw new InvalidOperationException(
+                $"Capability '{capability.Name}' declares action '{action}', which is not a valid action name: {reason}. "
+                + "Use lower-case snake_case, '<capability>.<verb>' for a plugin (e.g. 'can.subscribe') or a plain name (e.g. 'status').");
+        }
+
+        if (ActionName.TryGetCapability(action, out ReadOnlySpan<char> prefix) && !prefix.SequenceEqual(capability.Name))
+        {
+            throw new InvalidOperationException(
+                $"Capability '{capability.Name}' declares action '{action}', whose prefix names capability '{prefix}': "
+                + $"a dotted action belongs to the capability it names. Rename it '{capability.Name}.{action[(prefix.Length + 1)..]}' or move it to capability '{prefix}'.");
+        }
+    }
+
+    /// <summary>Each capability name with the actions it handles (advertised as <c>actions</c>), in registration order.</summary>
+    public IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> ActionsByCapability { get; }
+
+    // Two capability instances may share a name: their actions are advertised under it together.
+    private static void AddActions(List<KeyValuePair<string, IReadOnlyList<string>>> byCapability, IMeshCapability capability)
+    {
+        int index = byCapability.FindIndex(p => p.Key == capability.Name);
+        var actions = index < 0 ? new List<string>() : (List<string>)byCapability[index].Value;
+        actions.AddRange(capability.Actions);
+        if (index < 0) byCapability.Add(new(capability.Name, actions));
     }
 
     /// <summary>The distinct capability names, in registration order.</summary>

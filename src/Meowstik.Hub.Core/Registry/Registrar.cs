@@ -188,6 +188,7 @@ internal sealed partial class Registrar
         {
             Queries = request.Queries,
             Commands = request.Commands,
+            Actions = request.Actions?.ToDictionary(static p => p.Key, static p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal),
         };
         connection.Registration = registration;
         // Only devices and creators have last-known state; people's clients (family, guest) leave nothing behind.

@@ -24,6 +24,9 @@ internal sealed class RegistrationRequest
     /// <summary>The declared state-changing actions (<c>commands</c>); null when the device declared no action kinds (legacy).</summary>
     public string[]? Commands { get; private init; }
 
+    /// <summary>Each capability with its actions (<c>actions</c>); null when the device did not send it.</summary>
+    public Dictionary<string, string[]>? Actions { get; private init; }
+
     public string? AuthToken { get; private init; }
 
     public int Size { get; private init; }
@@ -56,6 +59,7 @@ internal sealed class RegistrationRequest
             AuthToken = payload.AuthToken.GetString(),
             Queries = payload.DeclaresActionKinds ? (payload.Queries.IsPresent ? payload.Queries.ToArray() : []) : null,
             Commands = payload.DeclaresActionKinds ? (payload.Commands.IsPresent ? payload.Commands.ToArray() : []) : null,
+            Actions = payload.GetActions(),
             Size = (int)envelope.Length,
         };
         return true;

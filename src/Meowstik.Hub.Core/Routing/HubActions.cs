@@ -11,7 +11,7 @@ namespace Meowstik.Hub.Core;
 /// <item><term><c>list_devices</c></term><description>every known device the sender may observe: id, type, name, online, since, capabilities.</description></item>
 /// <item><term><c>get_device</c> <c>{device_id}</c></term><description>one device's registration and presence.</description></item>
 /// <item><term><c>get_state</c> <c>{device_id}</c></term><description>plus last heartbeat, last response per action, last event per name.</description></item>
-/// <item><term><c>get_capabilities</c> <c>{device_id}</c></term><description>the device's capabilities.</description></item>
+/// <item><term><c>get_capabilities</c> <c>{device_id}</c></term><description>the device's capabilities, with each capability's actions (<c>actions</c>) and the action kinds (<c>queries</c>, <c>commands</c>) when the device sent them.</description></item>
 /// <item><term><c>subscribe_stream</c> / <c>unsubscribe_stream</c> <c>{device_id, stream_type}</c></term><description>receive (or stop) that device's stream chunks.</description></item>
 /// </list>
 /// Information about a device needs the <c>observe</c> permission on it (guests see nothing; family only permitted devices).
@@ -61,8 +61,24 @@ internal sealed class HubActions
                 Reply(sender, id, action, json =>
                 {
                     json.WriteStartObject();
-                    json.WriteString("device_id"u8, state!.DeviceId);
-                    WriteStrings(json, "capabilities"u8, state.Registration.Capabilities);
+                    DeviceRegistration registration = state!.Registration;
+                    json.WriteString("device_id"u8, state.DeviceId);
+                    WriteStrings(json, "capabilities"u8, registration.Capabilities);
+                    if (registration.Actions is { } actions)
+                    {
+                        json.WriteStartObject("actions"u8);
+                        foreach (string capability in registration.Capabilities)
+                        {
+                            if (actions.TryGetValue(capability, out IReadOnlyList<string>? names)) WriteStrings(json, capability, names);
+                        }
+                        foreach (KeyValuePair<string, IReadOnlyList<string>> pair in actions)
+                        {
+                            if (!registration.Capabilities.Contains(pair.Key)) WriteStrings(json, pair.Key, pair.Value);
+                        }
+                        json.WriteEndObject();
+                    }
+                    if (registration.Queries is { } queries) WriteStrings(json, "queries"u8, queries);
+                    if (registration.Commands is { } commands) WriteStrings(json, "commands"u8, commands);
                     json.WriteEndObject();
                 });
             }
@@ -216,6 +232,13 @@ internal sealed class HubActions
         if (value.Value.ValueKind == JsonValueKind.Undefined) json.WriteNullValue();
         else value.Value.WriteTo(json);
         json.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, IReadOnlyList<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (string value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
     }
 
     private static void WriteStrings(Utf8JsonWriter json, ReadOnlySpan<byte> name, IReadOnlyList<string> values)

@@ -26,6 +26,12 @@ public sealed record DeviceRegistration(
     /// <summary>The state-changing actions the device declared (<c>commands</c>), or null when it declared no action kinds.</summary>
     public IReadOnlyList<string>? Commands { get; init; }
 
+    /// <summary>
+    /// Each capability with the actions it handles (the <c>register</c> payload's <c>actions</c>), or null when the device
+    /// did not send it (an older agent). <c>get_capabilities</c> shows it to controllers.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Actions { get; init; }
+
     /// <summary>True when the device declared which of its actions are queries and which are commands.</summary>
     public bool DeclaresActionKinds => Queries is not null || Commands is not null;
 

@@ -38,6 +38,32 @@ public readonly ref struct RegisterPayload
     /// <summary><c>commands</c>: state-changing actions the device executes; absent for a legacy device.</summary>
     public Utf8StringArray Commands { get; init; }
 
+    /// <summary>
+    /// <c>actions</c>: each capability with the actions it handles, an object of string arrays
+    /// (<c>{"can":["can.send","can.subscribe"],"car":["status"]}</c>); absent for a device that does not say
+    /// (<see cref="Utf8JsonSlice.IsPresent"/> is false). Read it with <see cref="GetActions"/>.
+    /// </summary>
+    public Utf8JsonSlice Actions { get; init; }
+
+    /// <summary>Copies <see cref="Actions"/> into a dictionary (capability name to its actions, in wire order); null when absent. Allocates.</summary>
+    /// <returns>The per-capability actions, or null.</returns>
+    public Dictionary<string, string[]>? GetActions()
+    {
+        if (Actions.TokenType != JsonTokenType.StartObject) return null;
+        var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        Utf8JsonReader reader = Actions.CreateReader();
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            var actions = new List<string>();
+            while (reader.Read() && reader.TokenType == JsonTokenType.String) actions.Add(reader.GetString()!);
+            result[name] = [.. actions];
+        }
+        return result;
+    }
+
     /// <summary>True when the device sent <c>queries</c> or <c>commands</c> (even empty); false for a legacy device.</summary>
     public bool DeclaresActionKinds => Queries.IsPresent || Commands.IsPresent;
 
@@ -56,8 +82,21 @@ public readonly ref struct RegisterPayload
         ReadOnlySpan<byte> authToken = default,
         IEnumerable<string>? features = null,
         IEnumerable<string>? queries = null,
-        IEnumerable<string>? commands = null)
+        IEnumerable<string>? commands = null) =>
+        WriteCore(writer, deviceType, deviceName, capabilities, authToken, features, queries, commands, null);
+
+    private static void WriteCore(
+        Utf8JsonWriter writer,
+        ReadOnlySpan<byte> deviceType,
+        ReadOnlySpan<byte> deviceName,
+        IEnumerable<string> capabilities,
+        ReadOnlySpan<byte> authToken,
+        IEnumerable<string>? features,
+        IEnumerable<string>? queries,
+        IEnumerable<string>? commands,
+        IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>? actions)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(capabilities);
         writer.WriteStartObject();
         if (!deviceType.IsEmpty) writer.WriteString("device_type"u8, deviceType);
@@ -74,12 +113,43 @@ public readonly ref struct RegisterPayload
         }
         WriteArray(writer, "queries"u8, queries);
         WriteArray(writer, "commands"u8, commands);
+        if (actions is not null)
+        {
+            writer.WriteStartObject("actions"u8);
+            foreach (KeyValuePair<string, IReadOnlyList<string>> capability in actions) WriteArray(writer, capability.Key, capability.Value);
+            writer.WriteEndObject();
+        }
         writer.WriteEndObject();
+    }
+
+    /// <summary>Writes a register payload with the per-capability <c>actions</c> object (omitted when null). Empty spans and null arrays are omitted.</summary>
+    /// <param name="writer">The writer, positioned where the payload value goes.</param>
+    /// <param name="deviceType"><c>device_type</c>.</param>
+    /// <param name="deviceName"><c>device_name</c>.</param>
+    /// <param name="capabilities"><c>capabilities</c>.</param>
+    /// <param name="authToken"><c>auth_token</c>.</param>
+    /// <param name="features"><c>features</c>.</param>
+    /// <param name="queries"><c>queries</c>.</param>
+    /// <param name="commands"><c>commands</c>.</param>
+    /// <param name="actions"><c>actions</c>: capability name to the actions it handles.</param>
+    public static void Write(
+        Utf8JsonWriter writer,
+        ReadOnlySpan<byte> deviceType,
+        ReadOnlySpan<byte> deviceName,
+        IEnumerable<string> capabilities,
+        ReadOnlySpan<byte> authToken,
+        IEnumerable<string>? features,
+        IEnumerable<string>? queries,
+        IEnumerable<string>? commands,
+        IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>? actions)
+    {
+        WriteCore(writer, deviceType, deviceName, capabilities, authToken, features, queries, commands, actions);
     }
 
     /// <summary>
     /// Reads a register payload; <c>capabilities</c> is required and must be an array of strings, as must <c>features</c>,
-    /// <c>queries</c> and <c>commands</c> when present. A repeated <c>queries</c> or <c>commands</c> is <c>duplicate_field</c>,
+    /// <c>queries</c> and <c>commands</c> when present; <c>actions</c>, when present, must be an object of string arrays. A
+    /// repeated <c>queries</c>, <c>commands</c> or <c>actions</c> is <c>duplicate_field</c>,
     /// so every reader sees one manifest.
     /// </summary>
     public static bool TryRead(Utf8JsonSlice payload, out RegisterPayload value, out ProtocolError error)
@@ -87,7 +157,7 @@ public readonly ref struct RegisterPayload
         value = default;
         if (!PayloadReading.Begin(payload, out Utf8JsonReader reader, out error)) return false;
         Utf8JsonSlice type = default, name = default, token = default, capabilities = default, features = default;
-        Utf8JsonSlice queries = default, commands = default;
+        Utf8JsonSlice queries = default, commands = default, actions = default;
         while (PayloadReading.NextProperty(ref reader))
         {
             if (reader.ValueTextEquals("device_type"u8))
@@ -127,6 +197,12 @@ public readonly ref struct RegisterPayload
                 reader.Read();
                 if (!StringArray(payload, ref reader, out commands)) return PayloadReading.Invalid(ref reader, "payload.commands", out error);
             }
+            else if (reader.ValueTextEquals("actions"u8))
+            {
+                if (actions.IsPresent) return PayloadReading.Duplicate(ref reader, "payload.actions", out error);
+                reader.Read();
+                if (!ActionsObject(payload, ref reader, out actions)) return PayloadReading.Invalid(ref reader, "payload.actions", out error);
+            }
             else
             {
                 reader.Read();
@@ -143,6 +219,7 @@ public readonly ref struct RegisterPayload
             Features = new Utf8StringArray(features),
             Queries = new Utf8StringArray(queries),
             Commands = new Utf8StringArray(commands),
+            Actions = actions,
         };
         return true;
     }
@@ -153,6 +230,31 @@ public readonly ref struct RegisterPayload
         writer.WriteStartArray(name);
         foreach (string item in items) writer.WriteStringValue(item);
         writer.WriteEndArray();
+    }
+
+    private static void WriteArray(Utf8JsonWriter writer, string name, IEnumerable<string> items)
+    {
+        writer.WriteStartArray(name);
+        foreach (string item in items) writer.WriteStringValue(item);
+        writer.WriteEndArray();
+    }
+
+    // An object whose values are all arrays of strings.
+    private static bool ActionsObject(Utf8JsonSlice payload, scoped ref Utf8JsonReader reader, out Utf8JsonSlice value)
+    {
+        value = default;
+        if (reader.TokenType != JsonTokenType.StartObject) return false;
+        Utf8JsonReader probe = reader;
+        while (probe.Read() && probe.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!probe.Read() || probe.TokenType != JsonTokenType.StartArray) return false;
+            while (probe.Read() && probe.TokenType != JsonTokenType.EndArray)
+            {
+                if (probe.TokenType != JsonTokenType.String) return false;
+            }
+        }
+        value = payload.SliceCurrent(ref reader);
+        return true;
     }
 
     // An array whose elements are all strings.

@@ -64,13 +64,13 @@ public class CommandDispatcherTests
     public async Task A_throwing_handler_becomes_handler_failed_without_leaking_the_exception_text()
     {
         await using MeshAgent agent = TestAgents.Idle();
-        var bad = new LambdaCapability("bad", ["boom", "boom-sync"], (ctx, _) =>
-            ctx.Action == "boom-sync"
+        var bad = new LambdaCapability("bad", ["boom", "boom_sync"], (ctx, _) =>
+            ctx.Action == "boom_sync"
                 ? throw new InvalidOperationException("secret connection string")
                 : ThrowLater());
         CommandDispatcher dispatcher = Create([bad]);
 
-        foreach (string action in new[] { "boom", "boom-sync" })
+        foreach (string action in new[] { "boom", "boom_sync" })
         {
             CommandResult result = await dispatcher.DispatchAsync(TestAgents.Context(agent, action), null, CancellationToken.None);
             Assert.Equal(MeshErrorCodes.HandlerFailed, result.ErrorCode);

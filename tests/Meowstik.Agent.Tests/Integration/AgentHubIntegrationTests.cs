@@ -195,6 +195,35 @@ public sealed class AgentHubIntegrationTests : IAsyncLifetime
         Assert.InRange(capability.Peak, 2, 4);
     }
 
+    /// <summary>A plugin-style capability: dotted actions of its own name.</summary>
+    private sealed class CanCapability : MeshCapability
+    {
+        public CanCapability()
+            : base("can")
+        {
+            Handle("can.subscribe", _ => CommandResult.Ok());
+            Handle("can.send", _ => CommandResult.Ok());
+            HandleQuery("can.stats", _ => CommandResult.Ok());
+        }
+    }
+
+    [Fact]
+    public async Task A_controller_sees_each_capability_with_its_actions_through_get_capabilities()
+    {
+        await StartAgentAsync("comma3x-001", await _hub.IssueDeviceTokenAsync("comma3x-001"), [new CanCapability(), new CarCapability()], o => o.Capabilities.Add("front_camera"));
+        MeshAgent phone = await StartAgentAsync("phone-001", await _hub.IssueCreatorTokenAsync("Jason"), [], o => o.DeviceType = "phone");
+
+        MeshReply reply = await phone.QueryAsync("hub", "get_capabilities", MeshJson.Object(w => w.WriteString("device_id", "comma3x-001")), TimeSpan.FromSeconds(10));
+        JsonElement result = reply.Result;
+        Assert.Equal(["can", "status", "front_camera"], result.GetProperty("capabilities").EnumerateArray().Select(e => e.GetString()!));
+        JsonElement actions = result.GetProperty("actions");
+        Assert.Equal(["can.subscribe", "can.send", "can.stats"], actions.GetProperty("can").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(["status", "boom", "stall", "work"], actions.GetProperty("status").EnumerateArray().Select(e => e.GetString()!));
+        Assert.False(actions.TryGetProperty("front_camera", out _)); // advertised by name only: no actions of its own
+        Assert.Contains("can.stats", result.GetProperty("queries").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Contains("can.send", result.GetProperty("commands").EnumerateArray().Select(e => e.GetString()!));
+    }
+
     [Fact]
     public async Task An_agent_queries_another_agent_through_the_hub()
     {

@@ -1,63 +1,33 @@
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Meowstik.Agent;
 using Meowstik.Agent.Tests.Security;
-using Meowstik.Hub.Core;
-using Meowstik.Hub.Sqlite;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Meowstik.Agent.Tests.Integration;
 
-/// <summary>The agent over wss:// to the real hub behind Kestrel HTTPS with a certificate from a private CA.</summary>
+/// <summary>The agent over wss:// to the real hub (<see cref="MeshTestHub"/> with TLS) with a certificate from a private CA.</summary>
 public sealed class TlsIntegrationTests : IAsyncLifetime
 {
     private readonly X509Certificate2 _ca = TestCertificates.CreateAuthority("Meowstik Home CA");
     private readonly X509Certificate2 _otherCa = TestCertificates.CreateAuthority("Somebody Else's CA");
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "meowstik-agent-tls", Guid.NewGuid().ToString("N"));
     private X509Certificate2 _server = null!;
-    private WebApplication _app = null!;
+    private MeshTestHub _hub = null!;
     private Uri _uri = null!;
     private string _token = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
         _server = TestCertificates.CreateServer(_ca, "localhost");
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(_server)));
-        builder.Services.Configure<SqliteHubOptions>(o => o.DatabasePath = Path.Combine(_directory, "hub.db"));
-        builder.Services.AddMeowstikHub();
-        _app = builder.Build();
-        _app.MapMeowstikHub();
-        await _app.StartAsync();
-        int port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
-        _uri = new Uri($"wss://localhost:{port}/ws/mesh");
-        MeshHub hub = _app.Services.GetRequiredService<MeshHub>();
-        _token = (await hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Device, Subject = "pi", DeviceId = "pi-tls" })).Secret;
+        _hub = await MeshTestHub.StartAsync(new MeshTestHubOptions { ServerCertificate = _server });
+        _uri = _hub.MeshUri;
+        _token = await _hub.IssueDeviceTokenAsync("pi-tls");
     }
 
     public async Task DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _hub.DisposeAsync();
         _server.Dispose();
         _ca.Dispose();
         _otherCa.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Cleaned up by the OS later.
-        }
     }
 
     private MeshAgentOptions Options(Action<MeshAgentTlsOptions> tls)
@@ -84,7 +54,7 @@ public sealed class TlsIntegrationTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         Task run = agent.RunAsync(stop.Token);
         await agent.WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        Assert.True(_app.Services.GetRequiredService<MeshHub>().IsOnline("pi-tls"));
+        Assert.True(_hub.Hub.IsOnline("pi-tls"));
         await stop.CancelAsync();
         await run;
     }
@@ -137,7 +107,7 @@ public sealed class TlsIntegrationTests : IAsyncLifetime
             }
 
             Assert.NotEqual(AgentState.Online, agent.State);
-            Assert.False(_app.Services.GetRequiredService<MeshHub>().IsOnline("pi-tls"));
+            Assert.False(_hub.Hub.IsOnline("pi-tls"));
             await stop.CancelAsync();
             await run;
         }

@@ -10,7 +10,7 @@ public sealed class ActionKindAttackTests
     [Fact]
     public async Task A_family_token_cannot_run_a_command_by_sending_it_as_a_query()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient car = await ConnectCarAsync(host);
         await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "family-mom", "car-1");
 
@@ -27,7 +27,7 @@ public sealed class ActionKindAttackTests
     [Fact]
     public async Task A_broadcast_query_does_not_reach_a_device_for_which_the_action_is_a_command()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient car = await ConnectCarAsync(host);
         await using TestMeshClient legacy = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
@@ -38,9 +38,9 @@ public sealed class ActionKindAttackTests
         Assert.True(await car.NothingMatchingAsync(m => m.Type() == "query", TimeSpan.FromMilliseconds(300)));
     }
 
-    internal static async Task<TestMeshClient> ConnectCarAsync(HubTestHost host)
+    internal static async Task<TestMeshClient> ConnectCarAsync(MeshTestHub host)
     {
-        IssuedToken token = await host.IssueDeviceTokenAsync("car-1");
+        IssuedToken token = await host.IssueDeviceAsync("car-1");
         TestMeshClient car = await host.ConnectAsync(token.Secret);
         await car.SendAsync("""{"id":"reg","type":"register","from":"car-1","payload":{"capabilities":["car"],"queries":["status"],"commands":["unlock"]}}""");
         await car.ReceiveTypeAsync("response");

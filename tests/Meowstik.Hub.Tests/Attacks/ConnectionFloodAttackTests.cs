@@ -16,13 +16,13 @@ public sealed class ConnectionFloodAttackTests
     public async Task Tokenless_sockets_fill_only_the_small_pre_authentication_pool_and_a_device_with_a_token_still_gets_in()
     {
         var capture = new CapturingLoggerProvider();
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o =>
         {
             o.MaxConnections = 40;
             o.MaxUnauthenticatedConnections = 10;
             o.MaxUnauthenticatedConnectionsPerAddress = 1000;
             o.RegistrationTimeout = TimeSpan.FromMinutes(1);
-        }, services: s => s.AddLogging(b => b.AddProvider(capture)));
+        }, ConfigureServices = s => s.AddLogging(b => b.AddProvider(capture)) });
         using var meters = new HubMeterRecorder(host);
         var flood = new List<TestMeshClient>();
         for (int i = 0; i < 30; i++) flood.Add(await host.ConnectAsync());
@@ -42,7 +42,7 @@ public sealed class ConnectionFloodAttackTests
     [Fact]
     public async Task One_address_holds_at_most_its_share_of_unauthenticated_sockets()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxUnauthenticatedConnectionsPerAddress = 5);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxUnauthenticatedConnectionsPerAddress = 5);
         var flood = new List<TestMeshClient>();
         for (int i = 0; i < 8; i++) flood.Add(await host.ConnectAsync());
         await Eventually.TrueAsync(() => flood.Count(c => c.Closed.IsCompleted) == 3, "3 sockets past the per-address share were refused");
@@ -54,8 +54,8 @@ public sealed class ConnectionFloodAttackTests
     [Fact]
     public async Task A_register_message_with_a_megabyte_of_capabilities_closes_the_connection_unread()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("dev-1");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("dev-1");
         await using TestMeshClient client = await host.ConnectAsync(token.Secret);
         string capabilities = string.Join(",", Enumerable.Range(0, 40_000).Select(i => $"\"capability-{i:D10}\""));
         await client.SendAsync($$$"""{"type":"register","from":"dev-1","payload":{"capabilities":[{{{capabilities}}}]}}""");
@@ -66,7 +66,7 @@ public sealed class ConnectionFloodAttackTests
     [Fact]
     public async Task One_token_holds_at_most_its_connection_budget()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxConnectionsPerToken = 2);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxConnectionsPerToken = 2);
         IssuedToken token = await host.IssueTokenAsync(MeshRole.Creator, "creator");
         await using TestMeshClient a = await host.ConnectAsync(token.Secret);
         await a.RegisterAsync("creator-a", []);

@@ -18,7 +18,7 @@ public sealed class IdentityAttackTests
     [InlineData(MeshRole.Creator, "guest-eve")]
     public async Task A_client_cannot_register_under_a_device_id_or_a_reserved_id(MeshRole role, string id)
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         IssuedToken token = await host.IssueTokenAsync(role, "attacker", "car-1");
         await using TestMeshClient client = await host.ConnectAsync(token.Secret);
         await client.SendAsync($$$"""{"id":"reg","type":"register","from":"{{{id}}}","payload":{"capabilities":[]}}""");
@@ -30,7 +30,7 @@ public sealed class IdentityAttackTests
     [Fact]
     public async Task A_guest_never_receives_a_creators_command_meant_for_a_device_that_has_not_connected_yet()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-eve");
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await creator.SendAsync("""{"id":"c1","type":"command","to":"car-1","payload":{"action":"unlock_doors","params":{"pin":"4711"}}}""");
@@ -41,7 +41,7 @@ public sealed class IdentityAttackTests
     [Fact]
     public async Task Guests_and_family_receive_no_broadcast_commands_or_host_broadcasts()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient device = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-eve");
         await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "family-mom", "tv-001");
@@ -65,7 +65,7 @@ public sealed class IdentityAttackTests
     [Fact]
     public async Task A_client_id_claimed_by_a_refused_registration_is_free_again()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxConnectionsPerToken = 1);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxConnectionsPerToken = 1);
         IssuedToken token = await host.IssueTokenAsync(MeshRole.Family, "mom", "tv-001");
         await using TestMeshClient first = await host.ConnectAsync(token.Secret);
         await first.RegisterAsync("family-mom-a", []);

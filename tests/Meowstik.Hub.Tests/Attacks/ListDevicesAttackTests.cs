@@ -13,7 +13,7 @@ public sealed class ListDevicesAttackTests
     public async Task List_devices_never_copies_stored_payloads_and_shows_each_role_only_what_it_may_observe()
     {
         var store = new CountingStateStore();
-        await using HubTestHost host = await HubTestHost.StartAsync(services: s => s.AddSingleton<IStateStore>(store));
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureServices = s => s.AddSingleton<IStateStore>(store) });
         var devices = new List<TestMeshClient>();
         for (int i = 0; i < 10; i++)
         {

@@ -15,7 +15,7 @@ public sealed class PendingRequestAttackTests
     public async Task One_token_cannot_hold_more_than_its_budget_of_pending_requests_and_others_keep_working()
     {
         const int PerConnection = 50, PerToken = 120, Connections = 4, Sent = 100;
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o =>
         {
             o.MaxPendingRequestsPerConnection = PerConnection;
             o.MaxPendingRequestsPerToken = PerToken;

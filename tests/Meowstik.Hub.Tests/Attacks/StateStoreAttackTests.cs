@@ -10,7 +10,7 @@ public sealed class StateStoreAttackTests
     [Fact]
     public async Task A_guest_cannot_store_state_with_unsolicited_responses()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.RateLimitBurst = 1000);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.RateLimitBurst = 1000);
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-eve");
         string blob = new('x', 32 * 1024);
         for (int i = 0; i < 20; i++)
@@ -25,7 +25,7 @@ public sealed class StateStoreAttackTests
     [Fact]
     public async Task A_device_keeps_at_most_its_byte_budget_of_state()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o =>
         {
             o.MaxStateBytesPerDevice = 64 * 1024;
             o.RateLimitBurst = 1000;

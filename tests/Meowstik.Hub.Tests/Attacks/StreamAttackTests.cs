@@ -10,7 +10,7 @@ public sealed class StreamAttackTests
     [Fact]
     public async Task A_connection_holds_at_most_its_budget_of_stream_subscriptions()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxStreamSubscriptionsPerConnection = 3);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxStreamSubscriptionsPerConnection = 3);
         await using TestMeshClient camera = await host.ConnectDeviceAsync("cam-1");
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         for (int i = 0; i < 4; i++)
@@ -29,7 +29,7 @@ public sealed class StreamAttackTests
     [Fact]
     public async Task Binary_frames_from_a_device_that_did_not_announce_binary_streams_are_refused()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient device = await host.ConnectDeviceAsync("cam-1");
         await device.SendRawAsync(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, WebSocketMessageType.Binary);
         Assert.Equal("invalid_request", (await device.ReceiveTypeAsync("error")).ErrorCode());

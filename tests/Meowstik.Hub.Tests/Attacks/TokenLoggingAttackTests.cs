@@ -12,12 +12,12 @@ public sealed class TokenLoggingAttackTests
     public async Task A_token_in_the_query_string_appears_in_no_log_line_even_at_trace_level()
     {
         var capture = new CapturingLoggerProvider();
-        await using HubTestHost host = await HubTestHost.StartAsync(services: s => s.AddLogging(b =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureServices = s => s.AddLogging(b =>
         {
             b.AddProvider(capture);
             b.SetMinimumLevel(LogLevel.Trace);
-        }));
-        IssuedToken token = await host.IssueDeviceTokenAsync("tv-001");
+        }) });
+        IssuedToken token = await host.IssueDeviceAsync("tv-001");
         await using (TestMeshClient device = await host.ConnectAsync(token.Secret))
         {
             await device.RegisterAsync("tv-001", ["tv"]);

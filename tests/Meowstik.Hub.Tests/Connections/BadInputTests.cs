@@ -16,7 +16,7 @@ public sealed class BadInputTests
     [InlineData("""{"type":"event","payload":{"event":"x"},"type":"event"}""", "duplicate_field")]
     public async Task Bad_input_gets_a_protocol_error_and_the_connection_stays_up(string message, string code)
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["tv-001"]);
 
@@ -30,7 +30,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task An_oversized_message_gets_too_large_and_the_connection_stays_up()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxMessageBytes = 4096);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxMessageBytes = 4096);
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
         string big = "{\"type\":\"event\",\"payload\":{\"event\":\"x\",\"blob\":\"" + new string('a', 10_000) + "\"}}";
@@ -45,7 +45,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Invalid_utf8_text_is_closed_with_1007_and_the_hub_keeps_serving_others()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient bystander = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
         byte[] bytes = [.. Encoding.UTF8.GetBytes("{\"type\":\"event\",\"payload\":{\"event\":\""), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\"}}")];
@@ -61,7 +61,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Repeated_violations_close_the_connection_and_other_devices_see_nothing()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxViolations = 3);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxViolations = 3);
         await using TestMeshClient bystander = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient bad = await host.ConnectDeviceAsync("desktop-001");
 
@@ -76,7 +76,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Repeated_oversized_messages_close_with_1009()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o =>
         {
             o.MaxMessageBytes = 1024;
             o.MaxViolations = 2;
@@ -90,7 +90,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task The_rate_limit_answers_rate_limited()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o =>
         {
             o.RateLimitBurst = 5;
             o.RateLimitPerSecond = 0.001;
@@ -106,7 +106,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Connections_beyond_the_limit_are_refused_with_1013()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxConnections = 2);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxConnections = 2);
         await using TestMeshClient a = await host.ConnectDeviceAsync("a-001");
         await using TestMeshClient b = await host.ConnectDeviceAsync("b-001");
         await using TestMeshClient c = await host.ConnectAsync();

@@ -23,7 +23,7 @@ public sealed class BareHostTests
         }
         finally
         {
-            HubTestHost.TryDelete(directory);
+            TestDirectory.TryDelete(directory);
         }
     }
 

@@ -14,7 +14,7 @@ public sealed class CloseLoggingTests
     public async Task A_client_close_is_logged_as_a_client_disconnect_with_the_status_it_sent(WebSocketCloseStatus status, string description, string logged)
     {
         var logs = new CapturingLoggerProvider();
-        await using HubTestHost host = await StartAsync(logs);
+        await using MeshTestHub host = await StartAsync(logs);
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
 
         using var timeout = new CancellationTokenSource(TestMeshClient.DefaultTimeout);
@@ -32,7 +32,7 @@ public sealed class CloseLoggingTests
     public async Task A_client_that_vanishes_without_a_close_is_logged_as_a_transport_abort()
     {
         var logs = new CapturingLoggerProvider();
-        await using HubTestHost host = await StartAsync(logs);
+        await using MeshTestHub host = await StartAsync(logs);
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
 
         tv.Socket.Abort();
@@ -48,7 +48,7 @@ public sealed class CloseLoggingTests
     public async Task Stopping_the_hub_is_logged_as_the_hub_shutting_down_not_as_the_client()
     {
         var logs = new CapturingLoggerProvider();
-        await using HubTestHost host = await StartAsync(logs);
+        await using MeshTestHub host = await StartAsync(logs);
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
 
         await host.Hub.StopAsync();
@@ -59,8 +59,8 @@ public sealed class CloseLoggingTests
         Assert.DoesNotContain(lines, l => l.Contains("closed by the client", StringComparison.Ordinal) || l.Contains("transport was aborted", StringComparison.Ordinal));
     }
 
-    private static Task<HubTestHost> StartAsync(CapturingLoggerProvider logs) =>
-        HubTestHost.StartAsync(services: s => s.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug)));
+    private static Task<MeshTestHub> StartAsync(CapturingLoggerProvider logs) =>
+        MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureServices = s => s.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug)) });
 
     // The hub's connection lines (not Debug transport details) naming the device.
     private static string[] LinesAbout(CapturingLoggerProvider logs, string deviceId) =>

@@ -24,7 +24,7 @@ public sealed class FlowControlTests
     public async Task A_burst_of_100000_commands_reaches_a_reading_device_in_order_and_nobody_is_closed()
     {
         const int Count = 100_000;
-        await using HubTestHost host = await HubTestHost.StartAsync(Unlimited);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(Unlimited);
         using var meters = new HubMeterRecorder(host);
         var order = new OrderCheck();
         await using WireClient device = await ConnectDeviceAsync(host, "dev-1", async (client, message) =>
@@ -56,7 +56,7 @@ public sealed class FlowControlTests
     public async Task Fifty_producers_bursting_at_one_device_lose_nothing_and_keep_each_producers_order()
     {
         const int Producers = 50, PerProducer = 2_000;
-        await using HubTestHost host = await HubTestHost.StartAsync(Unlimited);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(Unlimited);
         using var meters = new HubMeterRecorder(host);
         var order = new OrderCheck();
         await using WireClient device = await ConnectDeviceAsync(host, "dev-1", async (client, message) =>
@@ -97,11 +97,11 @@ public sealed class FlowControlTests
         // The client pings every 20 ms and fails the connection without a pong within 2 s, while 20,000 messages stream to it:
         // the hub's pongs must slot in between batched data frames, and every data frame must arrive whole and in order.
         const int Count = 20_000;
-        await using HubTestHost host = await HubTestHost.StartAsync(Unlimited);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(Unlimited);
         var order = new OrderCheck();
         int received = 0;
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        IssuedToken token = await host.IssueDeviceTokenAsync("dev-1");
+        IssuedToken token = await host.IssueDeviceAsync("dev-1");
         await using WireClient device = await WireClient.ConnectAsync(host, token.Secret, "dev-1", (_, message) =>
         {
             if (message.Type == "event")
@@ -125,13 +125,13 @@ public sealed class FlowControlTests
         Assert.False(device.Closed.IsCompleted);
     }
 
-    internal static async Task<WireClient> ConnectDeviceAsync(HubTestHost host, string deviceId, Func<WireClient, WireMessage, ValueTask> onMessage)
+    internal static async Task<WireClient> ConnectDeviceAsync(MeshTestHub host, string deviceId, Func<WireClient, WireMessage, ValueTask> onMessage)
     {
-        IssuedToken token = await host.IssueDeviceTokenAsync(deviceId);
+        IssuedToken token = await host.IssueDeviceAsync(deviceId);
         return await WireClient.ConnectAsync(host, token.Secret, deviceId, onMessage);
     }
 
-    internal static async Task<WireClient> ConnectCreatorAsync(HubTestHost host, string clientId, Func<WireClient, WireMessage, ValueTask> onMessage)
+    internal static async Task<WireClient> ConnectCreatorAsync(MeshTestHub host, string clientId, Func<WireClient, WireMessage, ValueTask> onMessage)
     {
         IssuedToken token = await host.IssueTokenAsync(MeshRole.Creator, clientId);
         return await WireClient.ConnectAsync(host, token.Secret, clientId, onMessage);

@@ -14,8 +14,8 @@ public sealed class RegistrationTests
     [InlineData("payload")]
     public async Task Registers_with_the_token_from_query_header_or_payload(string tokenSource)
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("desktop-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("desktop-001");
         await using TestMeshClient client = tokenSource switch
         {
             "query" => await host.ConnectAsync(token.Secret),
@@ -36,7 +36,7 @@ public sealed class RegistrationTests
     [Fact]
     public async Task Each_design_document_path_accepts_devices()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         string[] paths = ["/ws/mesh", "/ws/desktop/agent/s1", "/ws/extension/s2", "/ws/homeserver/home-1", "/ws/vehicle/car-1", "/api/live/stream/s3"];
         for (int i = 0; i < paths.Length; i++)
         {
@@ -49,8 +49,8 @@ public sealed class RegistrationTests
     [Fact]
     public async Task Device_id_comes_from_the_token_when_from_is_absent()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("phone-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("phone-001");
         await using TestMeshClient client = await host.ConnectAsync(token.Secret);
         await client.RegisterAsync("phone-001", ["gps"], includeFrom: false);
         Assert.True(host.Hub.IsOnline("phone-001"));
@@ -60,7 +60,7 @@ public sealed class RegistrationTests
     public async Task No_register_within_the_deadline_closes_with_1008()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.RegistrationTimeout = TimeSpan.FromSeconds(10), time);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o => o.RegistrationTimeout = TimeSpan.FromSeconds(10), TimeProvider = time });
         await using TestMeshClient client = await host.ConnectAsync();
         await Eventually.TrueAsync(() => host.Hub.ConnectionCount == 1, "the hub saw the connection");
 
@@ -75,8 +75,8 @@ public sealed class RegistrationTests
     [Fact]
     public async Task A_message_before_register_gets_not_registered_and_the_connection_stays_up()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("desktop-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("desktop-001");
         await using TestMeshClient client = await host.ConnectAsync(token.Secret);
 
         await client.SendAsync("""{"id":"early","type":"event","payload":{"event":"hello"}}""");
@@ -93,7 +93,7 @@ public sealed class RegistrationTests
     [InlineData(null)]
     public async Task An_invalid_or_missing_token_is_refused_with_4001(string? token)
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient client = await host.ConnectAsync(token);
         await client.SendAsync("""{"id":"r","type":"register","from":"desktop-001","payload":{"capabilities":[]}}""");
         JsonElement error = await client.ReceiveTypeAsync("error");
@@ -105,8 +105,8 @@ public sealed class RegistrationTests
     [Fact]
     public async Task A_device_token_cannot_register_as_another_device()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("phone-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("phone-001");
         await using TestMeshClient client = await host.ConnectAsync(token.Secret);
         await client.SendAsync("""{"id":"r","type":"register","from":"desktop-001","payload":{"capabilities":[]}}""");
         JsonElement error = await client.ReceiveTypeAsync("error");
@@ -119,9 +119,9 @@ public sealed class RegistrationTests
     [Fact]
     public async Task A_second_connection_with_the_same_id_replaces_the_first_with_4003()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient observer = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
-        IssuedToken token = await host.IssueDeviceTokenAsync("desktop-001");
+        IssuedToken token = await host.IssueDeviceAsync("desktop-001");
         await using TestMeshClient first = await host.ConnectAsync(token.Secret);
         await first.RegisterAsync("desktop-001", ["x"]);
         await observer.ReceiveAsync(m => m.IsEvent("device_connected"));
@@ -145,7 +145,7 @@ public sealed class RegistrationTests
     [Fact]
     public async Task Device_connected_is_announced_only_to_devices_allowed_to_see_it()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "family-mom-phone", "tv-001");
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-phone");
@@ -165,7 +165,7 @@ public sealed class RegistrationTests
     [Fact]
     public async Task A_family_client_cannot_take_the_id_of_a_device()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
         IssuedToken family = await host.IssueTokenAsync(MeshRole.Family, "mom", "desktop-001");
         await using TestMeshClient client = await host.ConnectAsync(family.Secret);

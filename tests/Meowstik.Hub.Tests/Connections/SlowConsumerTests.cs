@@ -17,15 +17,15 @@ public sealed class SlowConsumerTests
     {
         const int Pairs = 10, PerPair = 3_000;
         var logs = new CapturingLoggerProvider();
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o =>
         {
             o.RateLimitPerSecond = 10_000_000;
             o.RateLimitBurst = 10_000_000;
             o.OutboundBufferBytes = 64 * 1024;
             o.WriteDeadline = TimeSpan.FromSeconds(5);
-        }, services: s => s.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug)));
+        }, ConfigureServices = s => s.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug)) });
         using var meters = new HubMeterRecorder(host);
-        IssuedToken stuckToken = await host.IssueDeviceTokenAsync("stuck-001");
+        IssuedToken stuckToken = await host.IssueDeviceAsync("stuck-001");
         await using TestMeshClient stuck = await TestMeshClient.ConnectAsync(host.WebSocketUri(token: stuckToken.Secret), receive: false);
         await stuck.SendAsync("""{"type":"register","from":"stuck-001","payload":{"capabilities":[]}}""");
         await Eventually.TrueAsync(() => host.Hub.IsOnline("stuck-001"), "the stuck client registered");
@@ -96,7 +96,7 @@ public sealed class SlowConsumerTests
     public async Task A_client_that_reads_slowly_is_never_closed_and_receives_everything()
     {
         const int Count = 3_000;
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o =>
         {
             o.RateLimitPerSecond = 10_000_000;
             o.RateLimitBurst = 10_000_000;
@@ -128,14 +128,14 @@ public sealed class SlowConsumerTests
     [Fact]
     public async Task A_host_burst_past_the_hard_cap_closes_only_the_client_that_does_not_read()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o =>
         {
             o.OutboundBufferBytes = 64 * 1024;
             o.MaxPendingBytes = 1024 * 1024;
             o.WriteDeadline = TimeSpan.FromMinutes(1);
         });
         using var meters = new HubMeterRecorder(host);
-        IssuedToken stuckToken = await host.IssueDeviceTokenAsync("stuck-001");
+        IssuedToken stuckToken = await host.IssueDeviceAsync("stuck-001");
         await using TestMeshClient stuck = await TestMeshClient.ConnectAsync(host.WebSocketUri(token: stuckToken.Secret), receive: false);
         await stuck.SendAsync("""{"type":"register","from":"stuck-001","payload":{"capabilities":[]}}""");
         await Eventually.TrueAsync(() => host.Hub.IsOnline("stuck-001"), "the stuck client registered");

@@ -10,7 +10,7 @@ public sealed class HubMeterRecorder : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _counters = new();
 
-    public HubMeterRecorder(HubTestHost host)
+    public HubMeterRecorder(MeshTestHub host)
     {
         object scope = host.Services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, l) =>

@@ -38,7 +38,7 @@ public sealed class WireClient : IAsyncDisposable
 
     /// <summary>Connects with a token, registers as <paramref name="deviceId"/> and starts the receive loop.</summary>
     public static async Task<WireClient> ConnectAsync(
-        HubTestHost host, string token, string deviceId, Func<WireClient, WireMessage, ValueTask> onMessage, Action<ClientWebSocketOptions>? configure = null)
+        MeshTestHub host, string token, string deviceId, Func<WireClient, WireMessage, ValueTask> onMessage, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
         configure?.Invoke(socket.Options);

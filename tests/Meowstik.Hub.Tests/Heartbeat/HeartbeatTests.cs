@@ -11,7 +11,7 @@ public sealed class HeartbeatTests
     public async Task Three_missed_intervals_mark_the_device_offline_and_close_it_with_4005()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using HubTestHost host = await HubTestHost.StartAsync(time: time);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { TimeProvider = time });
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
         await creator.ReceiveAsync(m => m.IsEvent("device_connected") && m.Payload().Str("device_id") == "desktop-001");
@@ -39,7 +39,7 @@ public sealed class HeartbeatTests
     [Fact]
     public async Task Short_real_intervals_work_without_a_fake_clock()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(100));
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(100));
         await using TestMeshClient silent = await host.ConnectDeviceAsync("sensor-001");
         Assert.Equal(4005, (int)(await silent.WaitClosedAsync())!);
         Assert.False(host.Hub.IsOnline("sensor-001"));

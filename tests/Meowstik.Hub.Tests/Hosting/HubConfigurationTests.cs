@@ -16,7 +16,7 @@ public sealed class HubConfigurationTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "meowstik-hub-tests", Guid.NewGuid().ToString("N"));
 
-    public void Dispose() => HubTestHost.TryDelete(_directory);
+    public void Dispose() => TestDirectory.TryDelete(_directory);
 
     private string Database => Path.Combine(_directory, "hub.db");
 

@@ -15,7 +15,7 @@ public sealed class HubEndpointTests
     [Fact]
     public async Task A_prefix_puts_every_mesh_endpoint_under_it()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(map: app => app.MapMeowstikHub("/mesh/"));
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { MapEndpoints = app => app.MapMeowstikHub("/mesh/") });
         using var http = new HttpClient { BaseAddress = host.BaseUri };
 
         await using TestMeshClient car = await host.ConnectDeviceAsync("car-001", path: "/mesh/ws/vehicle/car-001");
@@ -29,7 +29,7 @@ public sealed class HubEndpointTests
     [Fact]
     public async Task The_prefix_can_come_from_the_endpoint_options()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(services: s => s.Configure<MeshHubEndpointOptions>(o => o.PathPrefix = "/edge"));
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureServices = s => s.Configure<MeshHubEndpointOptions>(o => o.PathPrefix = "/edge") });
 
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001", path: "/edge/ws/mesh");
         await AssertQueryRoundTripAsync(host, tv, "tv-001");
@@ -38,7 +38,7 @@ public sealed class HubEndpointTests
     [Fact]
     public async Task Inside_a_route_group_the_upgrade_succeeds_without_UseWebSockets()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(map: app => app.MapGroup("/mesh").MapMeowstikHub());
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { MapEndpoints = app => app.MapGroup("/mesh").MapMeowstikHub() });
         using var http = new HttpClient { BaseAddress = host.BaseUri };
 
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001", path: "/mesh/ws/mesh");
@@ -51,9 +51,7 @@ public sealed class HubEndpointTests
     [Fact]
     public async Task Http2_websockets_are_accepted_inside_a_route_group()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(
-            services: s => s.Configure<KestrelServerOptions>(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2)),
-            map: app => app.MapGroup("/mesh").MapMeowstikHub());
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureServices = s => s.Configure<KestrelServerOptions>(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2)), MapEndpoints = app => app.MapGroup("/mesh").MapMeowstikHub() });
         string token = await TokenAsync(host, "tv-001");
 
         await using TestMeshClient tv = await TestMeshClient.ConnectHttp2Async(host.WebSocketUri("/mesh/ws/mesh"), bearer: token);
@@ -66,17 +64,15 @@ public sealed class HubEndpointTests
     public async Task A_client_that_resets_its_connection_is_a_disconnect_not_a_hub_shutdown()
     {
         var logs = new CapturingLoggerProvider();
-        await using HubTestHost host = await HubTestHost.StartAsync(
-            o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o =>
             {
                 o.MaxPendingRequestsPerConnection = 1;
                 o.DefaultRequestTimeout = TimeSpan.FromSeconds(1);
-            },
-            services: s => s.AddLogging(b =>
+            }, ConfigureServices = s => s.AddLogging(b =>
             {
                 b.AddProvider(logs);
                 b.SetMinimumLevel(LogLevel.Information);
-            }));
+            }) });
         await using TestMeshClient observer = await host.ConnectUserAsync(MeshRole.Creator, "creator-001");
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         IssuedToken token = await host.IssueTokenAsync(MeshRole.Creator, "controller-001");
@@ -95,9 +91,9 @@ public sealed class HubEndpointTests
         Assert.DoesNotContain(logs.Lines, l => l.Category.StartsWith("Meowstik", StringComparison.Ordinal) && l.Text.Contains("with 1001", StringComparison.Ordinal));
     }
 
-    private static async Task<string> TokenAsync(HubTestHost host, string deviceId) => (await host.IssueDeviceTokenAsync(deviceId)).Secret;
+    private static async Task<string> TokenAsync(MeshTestHub host, string deviceId) => (await host.IssueDeviceAsync(deviceId)).Secret;
 
-    private static async Task AssertQueryRoundTripAsync(HubTestHost host, TestMeshClient device, string deviceId)
+    private static async Task AssertQueryRoundTripAsync(MeshTestHub host, TestMeshClient device, string deviceId)
     {
         Task<MeshReply> reply = host.Hub.QueryAsync(deviceId, "status");
         JsonElement query = await device.ReceiveTypeAsync("query");

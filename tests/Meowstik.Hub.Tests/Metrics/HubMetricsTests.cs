@@ -11,7 +11,7 @@ public sealed class HubMetricsTests
     [Fact]
     public async Task Routed_messages_drops_by_reason_bytes_and_latency_are_measured()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         object scope = host.Services.GetRequiredService<IMeterFactory>();
         var counters = new ConcurrentDictionary<string, long>();
         int latencySamples = 0;

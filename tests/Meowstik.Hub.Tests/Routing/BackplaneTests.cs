@@ -12,7 +12,7 @@ public sealed class BackplaneTests
     public async Task A_target_not_connected_here_is_handed_to_the_backplane_and_presence_is_published()
     {
         var backplane = new RecordingBackplane(remoteDevices: ["tv-remote"]);
-        await using HubTestHost host = await HubTestHost.StartAsync(services: s => s.AddSingleton<IMeshBackplane>(backplane));
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureServices = s => s.AddSingleton<IMeshBackplane>(backplane) });
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
 
         await creator.SendAsync("""{"id":"far","type":"command","to":"tv-remote","payload":{"action":"power"}}""");

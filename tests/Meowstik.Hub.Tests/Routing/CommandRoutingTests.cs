@@ -8,7 +8,7 @@ public sealed class CommandRoutingTests
     [Fact]
     public async Task Command_is_routed_to_the_target_and_the_response_back_by_correlation_id()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient alexa = await host.ConnectDeviceAsync("alexa-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["alexa-001"]);
 
@@ -32,7 +32,7 @@ public sealed class CommandRoutingTests
     [Fact]
     public async Task Original_bytes_are_forwarded_when_from_id_and_timestamp_are_already_right()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient alexa = await host.ConnectDeviceAsync("alexa-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["alexa-001"]);
 
@@ -47,7 +47,7 @@ public sealed class CommandRoutingTests
     [Fact]
     public async Task Host_sends_a_command_and_awaits_the_typed_response()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient car = await host.ConnectDeviceAsync("comma3x-001");
 
         Task<MeshReply> pending = host.Hub.QueryAsync("comma3x-001", "status");

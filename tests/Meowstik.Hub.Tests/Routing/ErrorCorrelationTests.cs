@@ -20,7 +20,7 @@ public sealed class ErrorCorrelationTests
     public async Task Rate_limited_answers_the_dropped_message_by_its_id()
     {
         // A burst of one: the register message takes it, and the bucket refills once every 1,000 s.
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o =>
         {
             o.RateLimitBurst = 1;
             o.RateLimitPerSecond = 0.001;
@@ -35,7 +35,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Unauthorized_answers_the_register_message()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient stranger = await host.ConnectAsync();
 
         string wrong = AuthManager.SecretPrefix + new string('Q', AuthManager.SecretLength - AuthManager.SecretPrefix.Length);
@@ -47,7 +47,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Forbidden_answers_a_command_the_token_may_not_send()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
@@ -59,7 +59,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Forbidden_answers_a_spoofed_from()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
         await desktop.SendAsync("""{"id":"spoof-1","type":"event","from":"tv-001","payload":{"event":"motion"}}""");
@@ -70,7 +70,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Device_offline_answers_a_request_to_a_device_that_left()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["tv-001"]);
         TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await tv.DisposeAsync();
@@ -84,7 +84,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Device_offline_answers_a_pending_request_whose_target_disconnects()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["tv-001"]);
         TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
 
@@ -98,7 +98,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Unknown_device_answers_a_request_to_a_device_never_seen()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["ghost-001"]);
 
         await desktop.SendAsync("""{"id":"to-ghost","type":"command","to":"ghost-001","payload":{"action":"power"}}""");
@@ -109,7 +109,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Timeout_answers_the_request_nobody_answered()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["tv-001"]);
 
@@ -122,7 +122,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Overloaded_answers_a_subscription_past_the_budget()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxStreamSubscriptionsPerConnection = 1);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxStreamSubscriptionsPerConnection = 1);
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["tv-001"]);
 
@@ -136,8 +136,8 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Overloaded_answers_a_register_past_the_tokens_connection_budget()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxConnectionsPerToken = 1);
-        IssuedToken token = await host.IssueDeviceTokenAsync("tv-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxConnectionsPerToken = 1);
+        IssuedToken token = await host.IssueDeviceAsync("tv-001");
         await using TestMeshClient first = await host.ConnectAsync(token.Secret);
         await first.RegisterAsync("tv-001", ["test"]);
         await using TestMeshClient second = await host.ConnectAsync(token.Secret);
@@ -150,8 +150,8 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Not_registered_answers_a_message_before_register()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("tv-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("tv-001");
         await using TestMeshClient tv = await host.ConnectAsync(token.Secret);
 
         await tv.SendAsync("""{"id":"early-1","type":"heartbeat"}""");
@@ -162,7 +162,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Unknown_hub_action_answers_the_request_to_the_hub()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
         await desktop.SendAsync("""{"id":"hub-1","type":"query","to":"hub","payload":{"action":"dance"}}""");
@@ -173,7 +173,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Invalid_request_answers_a_reused_pending_id()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["tv-001"]);
 
@@ -188,7 +188,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Invalid_request_answers_a_binary_frame_from_a_device_without_binary_streams_by_its_header_id()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
         await desktop.SendRawAsync(Frame("""{"id":"bin-1","type":"stream","to":"broadcast","payload":{"stream_type":"audio"}}"""), WebSocketMessageType.Binary);
@@ -199,8 +199,8 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Invalid_frame_answers_a_binary_frame_by_its_header_id()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("camera-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("camera-001");
         await using TestMeshClient camera = await host.ConnectAsync(token.Secret);
         await camera.RegisterAsync("camera-001", ["video"], features: ["binary_streams"]);
 
@@ -226,7 +226,7 @@ public sealed class ErrorCorrelationTests
     [InlineData("""{"type":"teleport","payload":{}}""", "unknown_type", null)]
     public async Task Protocol_errors_answer_the_message_by_its_id_when_it_is_readable(string message, string code, string? id)
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001", commandGrants: ["tv-001"]);
 
         await desktop.SendAsync(message);
@@ -237,7 +237,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Too_deep_answers_the_message_by_its_id()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
         string deep = string.Concat(Enumerable.Repeat("{\"a\":", 40)) + "1" + new string('}', 40);
@@ -249,7 +249,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task An_id_longer_than_the_codec_allows_is_not_echoed()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
         // The id itself is the offending field: echoing it would make an error the sender's codec cannot read.
@@ -261,8 +261,8 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task A_protocol_error_at_registration_answers_the_message_by_its_id()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken token = await host.IssueDeviceTokenAsync("tv-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken token = await host.IssueDeviceAsync("tv-001");
         await using TestMeshClient tv = await host.ConnectAsync(token.Secret);
 
         await tv.SendAsync("""{"id":"first-1","type":"teleport","payload":{}}""");
@@ -273,7 +273,7 @@ public sealed class ErrorCorrelationTests
     [Fact]
     public async Task Too_large_has_no_correlation_id_because_the_message_is_discarded_unread()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.MaxMessageBytes = 4096);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.MaxMessageBytes = 4096);
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
 
         // The reader stops keeping a message once it passes the limit, so not even its first bytes (and id) are kept.

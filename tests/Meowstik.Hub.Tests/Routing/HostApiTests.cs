@@ -11,7 +11,7 @@ public sealed class HostApiTests
     [Fact]
     public async Task A_device_error_answer_surfaces_as_a_typed_exception()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient alexa = await host.ConnectDeviceAsync("alexa-001");
 
         Task<MeshReply> call = host.Hub.SendCommandAsync("alexa-001", "fly", JsonDocument.Parse("""{"height":3}""").RootElement);
@@ -27,7 +27,7 @@ public sealed class HostApiTests
     [Fact]
     public async Task Cancelling_a_host_request_stops_waiting_and_frees_it()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         using var cts = new CancellationTokenSource();
         Task<MeshReply> call = host.Hub.QueryAsync("tv-001", "status", cancellationToken: cts.Token);
@@ -41,7 +41,7 @@ public sealed class HostApiTests
     [Fact]
     public async Task Host_broadcast_reaches_every_device_and_events_can_target_one_device()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient a = await host.ConnectDeviceAsync("light-1");
         await using TestMeshClient b = await host.ConnectDeviceAsync("light-2", commandGrants: ["light-1"]);
 
@@ -62,7 +62,7 @@ public sealed class HostApiTests
     [Fact]
     public async Task Stopping_the_host_closes_devices_with_1001()
     {
-        HubTestHost host = await HubTestHost.StartAsync();
+        MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await host.DisposeAsync();
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await tv.WaitClosedAsync());
@@ -71,7 +71,7 @@ public sealed class HostApiTests
     [Fact]
     public async Task Device_state_tracks_registration_presence_and_last_values()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         TestMeshClient car = await host.ConnectDeviceAsync("comma3x-001", capabilities: ["gps", "speed"], path: "/ws/vehicle/car-1");
         await car.SendAsync("""{"type":"event","payload":{"event":"engaged","on":true}}""");
         await car.SendAsync("""{"type":"heartbeat","payload":{"uptime_seconds":5}}""");

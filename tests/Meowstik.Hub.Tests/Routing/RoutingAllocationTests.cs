@@ -58,7 +58,7 @@ public sealed class RoutingAllocationTests
         }
         finally
         {
-            HubTestHost.TryDelete(directory);
+            TestDirectory.TryDelete(directory);
         }
     }
 
@@ -95,7 +95,7 @@ public sealed class RoutingAllocationTests
         }
         finally
         {
-            HubTestHost.TryDelete(directory);
+            TestDirectory.TryDelete(directory);
         }
     }
 

@@ -10,7 +10,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task Broadcast_event_reaches_every_allowed_device_except_the_sender()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-phone");
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
@@ -30,7 +30,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task Broadcast_command_from_the_creator_reaches_all_devices_and_responses_come_back()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await using TestMeshClient a = await host.ConnectDeviceAsync("light-1");
         await using TestMeshClient b = await host.ConnectDeviceAsync("light-2");
@@ -50,7 +50,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task Hub_actions_list_devices_and_return_state_and_capabilities()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await using TestMeshClient car = await host.ConnectDeviceAsync("comma3x-001", capabilities: ["gps", "speed"]);
         await car.SendAsync("""{"type":"heartbeat","payload":{"uptime_seconds":3600,"memory_mb":256,"cpu_percent":5}}""");
@@ -70,6 +70,8 @@ public sealed class TargetRoutingTests
         await creator.SendAsync("""{"id":"c","type":"query","to":"hub","payload":{"action":"get_capabilities","params":{"device_id":"comma3x-001"}}}""");
         JsonElement caps = (await creator.ReceiveAsync(m => m.Str("correlation_id") == "c")).Payload().GetProperty("result");
         Assert.Equal(["gps", "speed"], caps.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()!).ToArray());
+        Assert.False(caps.TryGetProperty("actions", out _)); // a device that did not send per-capability actions (the document's register)
+        Assert.False(caps.TryGetProperty("queries", out _));
 
         await creator.SendAsync("""{"id":"u","type":"query","to":"hub","payload":{"action":"reboot_hub"}}""");
         Assert.Equal("unknown_hub_action", (await creator.ReceiveAsync(m => m.Str("correlation_id") == "u")).ErrorCode());
@@ -78,7 +80,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task A_spoofed_from_is_rejected_and_never_delivered()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient alexa = await host.ConnectDeviceAsync("alexa-001");
         await using TestMeshClient phone = await host.ConnectDeviceAsync("phone-001", commandGrants: ["alexa-001"]);
 
@@ -97,7 +99,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task Offline_and_unknown_targets_get_typed_errors()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await tv.DisposeAsync();
@@ -118,7 +120,7 @@ public sealed class TargetRoutingTests
     public async Task An_unanswered_request_times_out_with_a_timeout_error_to_the_requester()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using HubTestHost host = await HubTestHost.StartAsync(time: time);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { TimeProvider = time });
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
 
@@ -149,7 +151,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task Only_the_asked_device_may_answer_a_request()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient intruder = await host.ConnectDeviceAsync("lamp-001");
@@ -167,7 +169,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task A_device_that_disconnects_with_pending_requests_fails_them_at_once()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
         TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
 
@@ -180,7 +182,7 @@ public sealed class TargetRoutingTests
     [Fact]
     public async Task Events_to_the_hub_reach_host_subscribers_and_state()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         using MeshSubscription<MeshEvent> events = host.Hub.SubscribeEvents(deviceId: "desktop-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
         await desktop.SendAsync("""{"type":"event","payload":{"event":"file_saved","path":"/tmp/a.txt"}}""");

@@ -14,7 +14,7 @@ public sealed class CatchPhraseEndpointTests
     [Fact]
     public async Task A_catch_phrase_is_exchanged_for_a_family_token_limited_to_the_members_devices()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.Auth.CatchPhraseIterations = 1000, services: EnableCatchPhrase);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o => o.Auth.CatchPhraseIterations = 1000, ConfigureServices = EnableCatchPhrase });
         await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
@@ -39,11 +39,11 @@ public sealed class CatchPhraseEndpointTests
     [Fact]
     public async Task Wrong_phrases_are_refused_then_rate_limited()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o =>
         {
             o.Auth.CatchPhraseIterations = 1000;
             o.Auth.CatchPhraseMaxFailures = 3;
-        }, services: EnableCatchPhrase);
+        }, ConfigureServices = EnableCatchPhrase });
         await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
         using var http = new HttpClient { BaseAddress = host.BaseUri };
 
@@ -63,7 +63,7 @@ public sealed class CatchPhraseEndpointTests
     [Fact]
     public async Task The_anonymous_endpoint_is_not_mapped_unless_enabled()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.Auth.CatchPhraseIterations = 1000);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(o => o.Auth.CatchPhraseIterations = 1000);
         await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
         using var http = new HttpClient { BaseAddress = host.BaseUri };
 
@@ -74,11 +74,11 @@ public sealed class CatchPhraseEndpointTests
     [Fact]
     public async Task MapMeowstikCatchPhrase_maps_it_explicitly_at_any_route()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.Auth.CatchPhraseIterations = 1000, map: app =>
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o => o.Auth.CatchPhraseIterations = 1000, MapEndpoints = app =>
         {
             app.MapMeowstikHub();
             app.MapMeowstikCatchPhrase("/family/exchange");
-        });
+        } });
         await host.Hub.RegisterCatchPhraseAsync("mom", "purple elephants dance at noon", ["tv-001"]);
         using var http = new HttpClient { BaseAddress = host.BaseUri };
 

@@ -14,10 +14,10 @@ public sealed class PersistenceTests
         try
         {
             IssuedToken desktopToken, revokedToken;
-            await using (HubTestHost first = await HubTestHost.StartAsync(directory: directory))
+            await using (MeshTestHub first = await MeshTestHub.StartAsync(new MeshTestHubOptions { DataDirectory = directory }))
             {
-                desktopToken = await first.IssueDeviceTokenAsync("desktop-001");
-                revokedToken = await first.IssueDeviceTokenAsync("tv-001");
+                desktopToken = await first.IssueDeviceAsync("desktop-001");
+                revokedToken = await first.IssueDeviceAsync("tv-001");
                 await first.Hub.RevokeTokenAsync(revokedToken.TokenId);
                 await using TestMeshClient tv = await first.ConnectUserAsync(MeshRole.Creator, "creator-phone");
                 await using TestMeshClient desktop = await first.ConnectAsync(desktopToken.Secret);
@@ -34,7 +34,7 @@ public sealed class PersistenceTests
                 Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(revokedToken.Secret)), $"{Path.GetFileName(file)} holds a plaintext token");
             }
 
-            await using HubTestHost second = await HubTestHost.StartAsync(directory: directory);
+            await using MeshTestHub second = await MeshTestHub.StartAsync(new MeshTestHubOptions { DataDirectory = directory });
             IReadOnlyList<AuditRecord> rows = await second.Services.GetRequiredService<IAuditSink>().QueryAsync(new AuditQuery { DeviceId = "desktop-001" });
             Assert.Contains(rows, r => r.MessageId == "persist-me" && r.Outcome == AuditOutcome.Delivered && r.MessageType == "command");
             Assert.Contains(rows, r => r.Kind == AuditKind.Auth && r.MessageType == "register" && r.Outcome == AuditOutcome.Allowed);
@@ -48,7 +48,7 @@ public sealed class PersistenceTests
         }
         finally
         {
-            HubTestHost.TryDelete(directory);
+            TestDirectory.TryDelete(directory);
         }
     }
 

@@ -11,7 +11,7 @@ public sealed class RoleTests
     [Fact]
     public async Task Creator_may_command_and_query_any_device()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
 
@@ -24,7 +24,7 @@ public sealed class RoleTests
     [Fact]
     public async Task Family_may_only_query_permitted_devices()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient desktop = await host.ConnectDeviceAsync("desktop-001");
         await using TestMeshClient family = await host.ConnectUserAsync(MeshRole.Family, "family-mom-phone", "tv-001");
@@ -51,7 +51,7 @@ public sealed class RoleTests
     [Fact]
     public async Task Guest_has_no_device_access()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-phone");
 
@@ -68,7 +68,7 @@ public sealed class RoleTests
     [Fact]
     public async Task Device_may_command_only_where_granted_and_denials_are_audited()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient alexa = await host.ConnectDeviceAsync("alexa-001");
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         await using TestMeshClient homeServer = await host.ConnectDeviceAsync("homeserver-001", commandGrants: ["tv-001"]);
@@ -94,7 +94,7 @@ public sealed class RoleTests
     {
         // Attack (issue 8, finding 7): a short-lived token keeps its session by sending only heartbeats, never re-authorized.
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using HubTestHost host = await HubTestHost.StartAsync(time: time);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { TimeProvider = time });
         await using TestMeshClient tv = await host.ConnectDeviceAsync("tv-001");
         IssuedToken shortLived = await host.Hub.IssueTokenAsync(new TokenIssueRequest
         {
@@ -125,7 +125,7 @@ public sealed class RoleTests
     public async Task A_heartbeat_from_an_expired_token_is_refused_and_ends_the_session()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using HubTestHost host = await HubTestHost.StartAsync(o => o.TimerResolution = TimeSpan.FromHours(1), time: time);
+        await using MeshTestHub host = await MeshTestHub.StartAsync(new MeshTestHubOptions { ConfigureHub = o => o.TimerResolution = TimeSpan.FromHours(1), TimeProvider = time });
         IssuedToken shortLived = await host.Hub.IssueTokenAsync(new TokenIssueRequest
         {
             Role = MeshRole.Creator, Subject = "visitor", Lifetime = TimeSpan.FromMinutes(5),
@@ -142,9 +142,9 @@ public sealed class RoleTests
     [Fact]
     public async Task Revoking_a_token_closes_the_live_connection_with_4004()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient creator = await host.ConnectUserAsync(MeshRole.Creator, "creator-phone");
-        IssuedToken token = await host.IssueDeviceTokenAsync("desktop-001");
+        IssuedToken token = await host.IssueDeviceAsync("desktop-001");
         await using TestMeshClient desktop = await host.ConnectAsync(token.Secret);
         await desktop.RegisterAsync("desktop-001", ["x"]);
 

@@ -12,7 +12,7 @@ public sealed class StreamRoutingTests
     [Fact]
     public async Task Subscribers_get_chunks_in_their_announced_format()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient camera = await host.ConnectDeviceAsync("desktop-001");
         await using TestMeshClient jsonViewer = await host.ConnectUserAsync(MeshRole.Creator, "tablet-json");
         IssuedToken binaryToken = await host.IssueTokenAsync(MeshRole.Creator, "tablet-binary");
@@ -43,9 +43,9 @@ public sealed class StreamRoutingTests
     [Fact]
     public async Task Binary_frames_from_a_device_reach_json_subscribers_and_the_host_decoded()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         using MeshSubscription<MeshStreamChunk> hostAudio = host.Hub.SubscribeStream("phone-001", "audio");
-        IssuedToken phoneToken = await host.IssueDeviceTokenAsync("phone-001");
+        IssuedToken phoneToken = await host.IssueDeviceAsync("phone-001");
         await using TestMeshClient phone = await host.ConnectAsync(phoneToken.Secret);
         await phone.RegisterAsync("phone-001", ["audio_in"], features: ["binary_streams"]);
         await using TestMeshClient listener = await host.ConnectUserAsync(MeshRole.Creator, "speaker-001");
@@ -74,8 +74,8 @@ public sealed class StreamRoutingTests
     [Fact]
     public async Task Large_frames_spanning_many_receive_segments_are_stamped_and_converted_intact()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
-        IssuedToken cameraToken = await host.IssueDeviceTokenAsync("camera-001");
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
+        IssuedToken cameraToken = await host.IssueDeviceAsync("camera-001");
         await using TestMeshClient camera = await host.ConnectAsync(cameraToken.Secret);
         await camera.RegisterAsync("camera-001", ["front_camera"], features: ["binary_streams"]);
         await using TestMeshClient jsonViewer = await host.ConnectUserAsync(MeshRole.Creator, "tablet-json");
@@ -110,7 +110,7 @@ public sealed class StreamRoutingTests
     [Fact]
     public async Task Index_gaps_are_counted_per_stream()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient phone = await host.ConnectDeviceAsync("phone-001");
         using MeshSubscription<MeshStreamChunk> hostAudio = host.Hub.SubscribeStream("phone-001", "audio");
         foreach (int index in new[] { 1, 2, 5, 6, 9 })
@@ -129,7 +129,7 @@ public sealed class StreamRoutingTests
     [Fact]
     public async Task Unsubscribed_devices_and_disallowed_observers_get_nothing()
     {
-        await using HubTestHost host = await HubTestHost.StartAsync();
+        await using MeshTestHub host = await MeshTestHub.StartAsync();
         await using TestMeshClient camera = await host.ConnectDeviceAsync("camera-001");
         await using TestMeshClient guest = await host.ConnectUserAsync(MeshRole.Guest, "guest-phone");
         await guest.SendAsync("""{"id":"sub","type":"command","to":"hub","payload":{"action":"subscribe_stream","params":{"device_id":"camera-001","stream_type":"video"}}}""");

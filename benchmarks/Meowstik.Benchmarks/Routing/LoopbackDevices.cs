@@ -2,63 +2,48 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
+using Meowstik.Agent.Testing;
 using Meowstik.Hub.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Meowstik.Benchmarks.Routing;
 
 /// <summary>
-/// A real hub (Kestrel on 127.0.0.1, random port, SQLite store in a temp directory) with registered ClientWebSocket devices.
+/// Registered ClientWebSocket devices on the shared real-hub fixture (<see cref="MeshTestHub"/>: Kestrel on 127.0.0.1, SQLite
+/// in a temp directory), with the hub's production timers rather than the fixture's test ones.
 /// Messages carry the sender's <see cref="Stopwatch"/> timestamp at a fixed offset, so a receiver measures one-way latency
 /// without parsing or allocating (the hub forwards complete envelopes byte for byte).
 /// </summary>
-public sealed class LoopbackMesh : IAsyncDisposable
+public sealed class LoopbackDevices : IAsyncDisposable
 {
     /// <summary>Width of the timestamp digits patched into each message.</summary>
     public const int StampDigits = 19;
 
-    private readonly WebApplication _app;
-    private readonly string _directory;
+    private readonly MeshTestHub _hub;
     private readonly List<Device> _devices = [];
     private readonly CancellationTokenSource _stop = new();
 
-    private LoopbackMesh(WebApplication app, string directory, Uri uri)
+    private LoopbackDevices(MeshTestHub hub) => _hub = hub;
+
+    public Uri Uri => _hub.MeshUri;
+
+    public MeshHub Hub => _hub.Hub;
+
+    public static async Task<LoopbackDevices> StartAsync(bool auditDelivered)
     {
-        _app = app;
-        _directory = directory;
-        Uri = uri;
-    }
-
-    public Uri Uri { get; }
-
-    public MeshHub Hub => _app.Services.GetRequiredService<MeshHub>();
-
-    public static async Task<LoopbackMesh> StartAsync(bool auditDelivered)
-    {
-        string directory = Path.Combine(Path.GetTempPath(), "meowstik-bench", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<Meowstik.Hub.Sqlite.SqliteHubOptions>(o => o.DatabasePath = Path.Combine(directory, "hub.db"));
-        builder.Services.AddMeowstikHub(o =>
+        var production = new MeshHubOptions();
+        MeshTestHub hub = await MeshTestHub.StartAsync(o =>
         {
+            // The fixture tightens timers for tests; measure with the hub's defaults.
+            o.TimerResolution = production.TimerResolution;
+            o.CloseTimeout = production.CloseTimeout;
+            o.Audit.FlushInterval = production.Audit.FlushInterval;
             o.AuditDeliveredMessages = auditDelivered;
             o.RateLimitPerSecond = 10_000_000;
             o.RateLimitBurst = 10_000_000;
             o.OutboundBufferBytes = 64L * 1024 * 1024;
             o.EchoHeartbeats = false;
         });
-        WebApplication app = builder.Build();
-        app.MapMeowstikHub();
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new LoopbackMesh(app, directory, new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/ws/mesh"));
+        return new LoopbackDevices(hub);
     }
 
     /// <summary>Connects and registers a device; <paramref name="onMessage"/> sees every received message's bytes (on the receive loop).</summary>
@@ -85,16 +70,7 @@ public sealed class LoopbackMesh : IAsyncDisposable
         await _stop.CancelAsync();
         foreach (Device device in _devices) device.Socket.Abort();
         foreach (Device device in _devices) await device.Receiving.ContinueWith(_ => { });
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await _hub.DisposeAsync();
     }
 
     /// <summary>
