@@ -212,7 +212,7 @@ public sealed class ZeroAllocationTests
     public void Receive_to_decode_allocates_nothing_per_frame()
     {
         DbcFile dbc = DbcFile.Load(Path.Combine(DbcDecodeTests.DataDir, "vehicle.dbc"));
-        string[] lines = File.ReadAllLines(Path.Combine(DbcDecodeTests.DataDir, "drive.log"));
+        string[] lines = File.ReadAllLines(Path.Combine(DbcDecodeTests.DataDir, "drive.candump"));
         var signals = new DecodedSignal[16];                         // the caller's buffer, reused for every frame
         double sum = 0;
 
