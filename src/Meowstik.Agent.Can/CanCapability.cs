@@ -168,7 +168,6 @@ public sealed class CanCapability : MeshCapability, IDisposable
         {
             Interlocked.Increment(ref _errorFrames);
             _errorCounter.Add(1);
-            return;
         }
 
         DbcMessage? message = null;
@@ -181,8 +180,13 @@ public sealed class CanCapability : MeshCapability, IDisposable
                 continue;
             }
 
-            if (s.Raw)
+            if (s.Raw || frame.IsError)
             {
+                if (!s.Raw)
+                {
+                    continue;                           // error frames go to raw subscriptions only
+                }
+
                 if (s.Due(CanIds.Key(frame.Id, frame.IsExtended), now))
                 {
                     Publish(publisher, s, RawChunk(frame), "candump");
@@ -207,7 +211,7 @@ public sealed class CanCapability : MeshCapability, IDisposable
             }
         }
 
-        if (!decodedYet && _dbc is not null && !_dbc.TryGetMessage(frame.Id, frame.IsExtended, out _))
+        if (!decodedYet && !frame.IsError && _dbc is not null && !_dbc.TryGetMessage(frame.Id, frame.IsExtended, out _))
         {
             Interlocked.Increment(ref _unknownFrames);
         }
@@ -222,7 +226,7 @@ public sealed class CanCapability : MeshCapability, IDisposable
 
     private void Publish(IMeshPublisher publisher, Subscription s, byte[] data, string codec)
     {
-        if (publisher.PublishStreamChunk(new OutgoingStreamChunk { StreamType = StreamType, Codec = codec, ChunkIndex = s.NextIndex(), Data = data, To = s.Owner }))
+        if (publisher.PublishStreamChunk(new OutgoingStreamChunk { StreamType = StreamType, Codec = codec, ChunkIndex = s.NextIndex(), Data = data, To = s.To }))
         {
             Interlocked.Increment(ref _chunks);
             _chunkCounter.Add(1);
@@ -321,6 +325,14 @@ public sealed class CanCapability : MeshCapability, IDisposable
             }
         }
 
+        // direct: chunks go to the requester (the device's token needs a grant for it: the hub refuses streams aimed at
+        // a device otherwise); hub: chunks go to the hub, which forwards them to its subscribe_stream subscribers.
+        bool viaHub = (ctx.GetString("deliver") ?? "direct") switch
+        {
+            "direct" => false,
+            "hub" => true,
+            var other => throw new ParamException($"deliver '{other}' is unknown: use 'direct' (to the requester) or 'hub' (to the hub's stream subscribers)."),
+        };
         double rate = ctx.GetDouble("max_rate_hz", _options.DefaultSignalRateHz);
         if (!(rate > 0) || !double.IsFinite(rate))
         {
@@ -337,7 +349,7 @@ public sealed class CanCapability : MeshCapability, IDisposable
             }
 
             subscriptionId = "can-" + (++_nextSubscription).ToString(CultureInfo.InvariantCulture);
-            var s = new Subscription(subscriptionId, ctx.From, raw, ids, names, (long)(_time.TimestampFrequency / rate));
+            var s = new Subscription(subscriptionId, ctx.From, viaHub ? null : ctx.From, raw, ids, names, (long)(_time.TimestampFrequency / rate));
             Volatile.Write(ref _subscriptions, [.. _subscriptions, s]);
         }
 
@@ -347,6 +359,7 @@ public sealed class CanCapability : MeshCapability, IDisposable
             w.WriteString("subscription_id", subscriptionId);
             w.WriteString("stream_type", StreamType);
             w.WriteString("codec", raw ? "candump" : "json");
+            w.WriteString("deliver", viaHub ? "hub" : "direct");
             w.WriteNumber("max_rate_hz", rate);
         });
     }
@@ -550,7 +563,7 @@ public sealed class CanCapability : MeshCapability, IDisposable
 
     private sealed class ParamException(string message) : Exception(message);
 
-    private sealed class Subscription(string id, string owner, bool raw, HashSet<ulong>? ids, HashSet<string>? signals, long intervalTicks)
+    private sealed class Subscription(string id, string owner, string? to, bool raw, HashSet<ulong>? ids, HashSet<string>? signals, long intervalTicks)
     {
         private readonly Dictionary<DbcSignal, long> _lastSignal = [];
         private readonly Dictionary<ulong, long> _lastId = [];
@@ -559,6 +572,8 @@ public sealed class CanCapability : MeshCapability, IDisposable
         public string Id => id;
 
         public string Owner => owner;
+
+        public string? To => to;
 
         public bool Raw => raw;
 
