@@ -139,7 +139,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         {
             Assert.Equal("candump", chunk.Codec);
             lines.Add(System.Text.Encoding.ASCII.GetString(chunk.Data.Span).Split(' ')[2]);
-            if (lines.Contains("321#R") && lines.Contains("20000080#0000000000000000"))
+            if (lines.Contains("321#R") && lines.Contains("20000080#0000000000000000") && lines.Contains("0CFE4EE0#01B0360DF6000000"))
             {
                 break;
             }
