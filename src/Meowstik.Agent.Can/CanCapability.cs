@@ -327,7 +327,8 @@ public sealed class CanCapability : MeshCapability, IDisposable
 
         // direct: chunks go to the requester (the device's token needs a grant for it: the hub refuses streams aimed at
         // a device otherwise); hub: chunks go to the hub, which forwards them to its subscribe_stream subscribers.
-        bool viaHub = (ctx.GetString("deliver") ?? "direct") switch
+        // Default: through the hub, which checks who may observe the stream; "direct" needs the device granted the requester.
+        bool viaHub = (ctx.GetString("deliver") ?? "hub") switch
         {
             "direct" => false,
             "hub" => true,

@@ -35,7 +35,7 @@ public sealed class CanCapabilityTests : IDisposable
     [Fact]
     public async Task A_signal_subscription_streams_decoded_values_to_the_requester_throttled_per_signal()
     {
-        JsonElement sub = (await _can.Run("can.subscribe", """{"ids":["100"],"signals":["EngineSpeed","CoolantTemp"],"max_rate_hz":10}""")).Json();
+        JsonElement sub = (await _can.Run("can.subscribe", """{"ids":["100"],"signals":["EngineSpeed","CoolantTemp"],"max_rate_hz":10,"deliver":"direct"}""")).Json();
         Assert.Equal(("can", "json"), (sub.GetProperty("stream_type").GetString(), sub.GetProperty("codec").GetString()));
 
         CanFrame engine = Commands.Frame("100#E02E5A80380F0000", 1_436_509_052_249_713);

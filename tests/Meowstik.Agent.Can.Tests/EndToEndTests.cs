@@ -73,6 +73,7 @@ public sealed class EndToEndTests : IAsyncLifetime
                 w.WriteStringValue("0CFE4EE0");
                 w.WriteEndArray();
                 w.WriteNumber("max_rate_hz", 100);
+                w.WriteString("deliver", "direct");
             }), Wait);
         Assert.Equal("can", subscribed.Result.GetProperty("stream_type").GetString());
 
