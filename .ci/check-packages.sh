@@ -26,7 +26,9 @@ if [ "$status" -ne 0 ]; then
   echo "check-packages: dotnet pack failed (exit $status)"
   exit "$status"
 fi
-warnings=$(grep -E ': warning ' "$log" | sed 's/^ *//' | sort -u || true)
+# NU1603 (a dependency's exact version is not served, the next one is taken) is expected for Iot.Device.Bindings and is
+# not an error anywhere in the build (Directory.Build.props WarningsNotAsErrors); every other warning fails the check.
+warnings=$(grep -E ': warning ' "$log" | grep -v ': warning NU1603:' | sed 's/^ *//' | sort -u || true)
 if [ -n "$warnings" ]; then
   echo "$warnings"
   echo "check-packages: dotnet pack printed warnings (it must print none)"
