@@ -3,6 +3,8 @@ using System.Text.Json;
 using Meowstik.Agent.Can.Dbc;
 using Microsoft.Extensions.Time.Testing;
 
+using Meowstik.Agent.Testing;
+
 namespace Meowstik.Agent.Can.Tests;
 
 public sealed class CanCapabilityTests : IDisposable
@@ -10,7 +12,7 @@ public sealed class CanCapabilityTests : IDisposable
     private static readonly DbcFile Vehicle = DbcFile.Load(Path.Combine(DbcDecodeTests.DataDir, "vehicle.dbc"));
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-19T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly RecordingSender _bus = new();
-    private readonly RecordingPublisher _mesh = new();
+    private readonly RecordingMeshPublisher _mesh = new("car-001");
     private readonly CanCapability _can;
 
     public CanCapabilityTests()
@@ -46,15 +48,15 @@ public sealed class CanCapabilityTests : IDisposable
         _time.Advance(TimeSpan.FromMilliseconds(60));
         _can.Process(engine, _mesh);                                      // 110 ms after the first: due again
 
-        Assert.Equal(2, _mesh.Chunks.Count);
-        OutgoingStreamChunk chunk = _mesh.Chunks[0];
+        Assert.Equal(2, _mesh.StreamChunks.Count);
+        OutgoingStreamChunk chunk = _mesh.StreamChunks[0];
         Assert.Equal(("can", "json", "phone-001", 0L), (chunk.StreamType, chunk.Codec, chunk.To, chunk.ChunkIndex));
         JsonElement data = JsonDocument.Parse(chunk.Data).RootElement;
         Assert.Equal(("100", "EngineData"), (data.GetProperty("id").GetString(), data.GetProperty("message").GetString()));
         Assert.Equal(1436509052.249713, data.GetProperty("t").GetDouble(), 6);
         Assert.Equal(["EngineSpeed", "CoolantTemp"], data.GetProperty("signals").EnumerateObject().Select(p => p.Name));
         Assert.Equal(3000, data.GetProperty("signals").GetProperty("EngineSpeed").GetDouble());
-        Assert.Equal(1L, _mesh.Chunks[1].ChunkIndex);
+        Assert.Equal(1L, _mesh.StreamChunks[1].ChunkIndex);
     }
 
     [Fact]
@@ -65,7 +67,7 @@ public sealed class CanCapabilityTests : IDisposable
         _can.Process(Commands.Frame("100#E02E5A80380F0000", 2_000_000), _mesh);
         _can.Process(Commands.Frame("101#00", 2_000_000), _mesh);
         Assert.Equal(["(2.000000) vcan0 0CFE4EE0#01B0360DF6000000", "(2.000000) vcan0 100#E02E5A80380F0000"],
-            _mesh.Chunks.Select(c => Encoding.ASCII.GetString(c.Data.Span)));
+            _mesh.StreamChunks.Select(c => Encoding.ASCII.GetString(c.Data.Span)));
 
         // Only the owner can remove it.
         CommandResult other = await _can.Run("can.unsubscribe", $$"""{"subscription_id":"{{id}}"}""", from: "intruder-001");
@@ -73,7 +75,7 @@ public sealed class CanCapabilityTests : IDisposable
         Assert.Equal(1, (await _can.Run("can.unsubscribe", $$"""{"subscription_id":"{{id}}"}""")).Json().GetProperty("removed").GetInt32());
         _time.Advance(TimeSpan.FromSeconds(1));
         _can.Process(Commands.Frame("100#E02E5A80380F0000"), _mesh);
-        Assert.Equal(2, _mesh.Chunks.Count);
+        Assert.Equal(2, _mesh.StreamChunks.Count);
     }
 
     [Fact]

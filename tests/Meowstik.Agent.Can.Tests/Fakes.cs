@@ -1,35 +1,8 @@
 using System.Text.Json;
+using Meowstik.Agent.Testing;
 using Meowstik.Protocol;
 
 namespace Meowstik.Agent.Can.Tests;
-
-/// <summary>Records what a capability publishes.</summary>
-internal sealed class RecordingPublisher : IMeshPublisher
-{
-    public List<OutgoingStreamChunk> Chunks { get; } = [];
-
-    public string DeviceId => "car-001";
-
-    public bool IsOnline => true;
-
-    public bool PublishEvent(string eventName, MeshJson data = default, string? to = null) => true;
-
-    public bool PublishStreamChunk(OutgoingStreamChunk chunk)
-    {
-        lock (Chunks)
-        {
-            Chunks.Add(chunk);
-        }
-
-        return true;
-    }
-
-    public Task<long> PublishStreamAsync(IAsyncEnumerable<OutgoingStreamChunk> chunks, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<MeshReply> QueryAsync(string deviceId, string action, MeshJson parameters = default, TimeSpan? timeout = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<MeshReply> SendCommandAsync(string deviceId, string action, MeshJson parameters = default, TimeSpan? timeout = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-}
 
 /// <summary>A bus that records what is sent to it.</summary>
 internal sealed class RecordingSender : ICanFrameSender
@@ -60,7 +33,7 @@ internal sealed class ListSource(params CanFrame[] frames) : ICanFrameSource
 
 internal static class Commands
 {
-    public static readonly RecordingPublisher Publisher = new();
+    public static readonly RecordingMeshPublisher Publisher = new("car-001");
 
     public static CommandContext Context(string action, string paramsJson, string from = "phone-001", CommandKind kind = CommandKind.Command)
     {

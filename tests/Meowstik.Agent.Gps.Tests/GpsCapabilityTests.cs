@@ -1,13 +1,15 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 
+using Meowstik.Agent.Testing;
+
 namespace Meowstik.Agent.Gps.Tests;
 
 /// <summary>gps.position, gps.eta (haversine and ETA arithmetic by hand) and gps.track, driven with fixes directly.</summary>
 public sealed class GpsCapabilityTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 19, 17, 0, 0, TimeSpan.Zero));
-    private readonly RecordingPublisher _publisher = new();
+    private readonly RecordingMeshPublisher _publisher = new("car-001");
     private readonly GpsCapability _gps;
 
     public GpsCapabilityTests()
@@ -165,7 +167,7 @@ public sealed class GpsCapabilityTests
             _time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
-        OutgoingStreamChunk[] chunks = [.. _publisher.Chunks];
+        OutgoingStreamChunk[] chunks = [.. _publisher.StreamChunks];
         Assert.Equal(2, chunks.Length);
         Assert.All(chunks, c => Assert.Equal(("gps", "json", "phone-001"), (c.StreamType, c.Codec, c.To)));
         Assert.Equal([0L, 1L], chunks.Select(c => c.ChunkIndex!.Value));
@@ -176,7 +178,7 @@ public sealed class GpsCapabilityTests
         JsonElement stopped = Ok(await Ask("gps.track", """{"stop":true}"""));
         Assert.True(stopped.GetProperty("stopped").GetBoolean());
         _gps.Ingest(Fix(46, -124, 20), _publisher);
-        Assert.Equal(2, _publisher.Chunks.Count);
+        Assert.Equal(2, _publisher.StreamChunks.Count);
         Assert.False(Ok(await Ask("gps.untrack")).GetProperty("stopped").GetBoolean());
     }
 
@@ -195,7 +197,7 @@ public sealed class GpsCapabilityTests
             _time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
-        OutgoingStreamChunk[] chunks = [.. _publisher.Chunks];
+        OutgoingStreamChunk[] chunks = [.. _publisher.StreamChunks];
         Assert.Equal(2, chunks.Length); // 2 Hz, the faster of the two, over one second
         Assert.All(chunks, c => Assert.Null(c.To));
         Assert.Equal([0L, 1L], chunks.Select(c => c.ChunkIndex!.Value));
@@ -203,7 +205,7 @@ public sealed class GpsCapabilityTests
         Ok(await Ask("gps.untrack", "{}", "phone-001"));
         Ok(await Ask("gps.untrack", "{}", "tablet-001"));
         _gps.Ingest(Fix(46, -124, 20), _publisher);
-        Assert.Equal(2, _publisher.Chunks.Count);
+        Assert.Equal(2, _publisher.StreamChunks.Count);
     }
 
     [Fact]
