@@ -91,15 +91,7 @@ internal sealed class RequestRouter
         pending.TargetDeviceId = recipient.DeviceId;
         pending.Action = actionName;
         pending.StartTimestamp = start;
-        long due = _time.GetTimestamp() + timeoutMs * _time.TimestampFrequency / 1000;
-        CorrelationTable.AddResult added = _correlation.TryAdd(pending, due);
-        if (added != CorrelationTable.AddResult.Added)
-        {
-            message.Release();
-            _correlation.Return(pending);
-            RejectUntracked(sender, envelope, id, recipient.DeviceId, added);
-            return;
-        }
+        if (!TryTrack(pending, timeoutMs, message, sender, envelope, id, recipient.DeviceId)) return;
         EnqueueResult queued = recipient.SendAndRelease(message);
         if (queued != EnqueueResult.Queued)
         {
@@ -256,6 +248,21 @@ internal sealed class RequestRouter
     }
 
     // Why a request could not be tracked: a reused id is the sender's mistake; a spent budget is overload, with which budget.
+    /// <summary>
+    /// Enters a forwarded request in the correlation table until its timeout. When the table refuses it (a reused id, a
+    /// budget), the message is not sent: it is released with the pending entry and the sender is answered.
+    /// </summary>
+    private bool TryTrack(PendingRequest pending, long timeoutMs, OutboundFrame message, MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, string target)
+    {
+        long due = _time.GetTimestamp() + timeoutMs * _time.TimestampFrequency / 1000;
+        CorrelationTable.AddResult added = _correlation.TryAdd(pending, due);
+        if (added == CorrelationTable.AddResult.Added) return true;
+        message.Release();
+        _correlation.Return(pending);
+        RejectUntracked(sender, envelope, id, target, added);
+        return false;
+    }
+
     private void RejectUntracked(MeshConnection sender, in MeshEnvelope envelope, ReadOnlySpan<byte> id, string to, CorrelationTable.AddResult added)
     {
         (DropReason reason, string code, string message, string? field) = added switch
@@ -286,15 +293,7 @@ internal sealed class RequestRouter
         // A broadcast request collects answers until it expires, so it holds its table entry for its whole timeout: it never
         // waits longer than the default timeout, whatever it asks for.
         timeoutMs = Math.Min(timeoutMs, (long)_options.DefaultRequestTimeout.TotalMilliseconds);
-        long due = _time.GetTimestamp() + timeoutMs * _time.TimestampFrequency / 1000;
-        CorrelationTable.AddResult added = _correlation.TryAdd(pending, due);
-        if (added != CorrelationTable.AddResult.Added)
-        {
-            message.Release();
-            _correlation.Return(pending);
-            RejectUntracked(sender, envelope, id, DeviceId.Broadcast, added);
-            return;
-        }
+        if (!TryTrack(pending, timeoutMs, message, sender, envelope, id, DeviceId.Broadcast)) return;
         (int delivered, int denied) = FanOut(sender, message, action, actionName);
         message.Release();
         if (delivered == 0 && denied > 0)
