@@ -20,10 +20,8 @@ public static class GpsAgentBuilderExtensions
     /// <returns>The builder.</returns>
     public static IMeshAgentBuilder AddGps(this IMeshAgentBuilder builder, Action<GpsOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddOptions<GpsOptions>().Configure(configure);
-        return AddCore(builder, GpsOptions.SectionName);
+        MeshPluginOptions.Add(builder, GpsOptions.SectionName, configure, GpsOptionsValidator.FindErrors);
+        return AddCore(builder);
     }
 
     /// <summary>
@@ -37,23 +35,14 @@ public static class GpsAgentBuilderExtensions
     /// <returns>The builder.</returns>
     public static IMeshAgentBuilder AddGps(this IMeshAgentBuilder builder, IConfiguration section, Action<GpsOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(section);
-        OptionsBuilder<GpsOptions> options = builder.Services.AddOptions<GpsOptions>()
-            .Bind(section, binder => binder.ErrorOnUnknownConfiguration = true);
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        return AddCore(builder, section is IConfigurationSection { Path: { Length: > 0 } path } ? path : GpsOptions.SectionName);
+        MeshPluginOptions.Add(
+            builder, section, GpsOptions.SectionName, static (o, s) => o.Bind(s, b => b.ErrorOnUnknownConfiguration = true), configure, GpsOptionsValidator.FindErrors);
+        return AddCore(builder);
     }
 
-    private static IMeshAgentBuilder AddCore(IMeshAgentBuilder builder, string sectionPath)
+    private static IMeshAgentBuilder AddCore(IMeshAgentBuilder builder)
     {
         IServiceCollection services = builder.Services;
-        services.AddOptions<GpsOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpsOptions>, GpsOptionsValidator>(_ => new GpsOptionsValidator(sectionPath)));
         services.TryAddSingleton(static sp => CreateSource(
             sp.GetRequiredService<IOptions<GpsOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger("Meowstik.Agent.Gps"),

@@ -1,11 +1,9 @@
-using Microsoft.Extensions.Options;
-
 namespace Meowstik.Agent.Gps;
 
 /// <summary>Checks <see cref="GpsOptions"/> when the host starts; every problem is reported, each naming its key.</summary>
-internal sealed class GpsOptionsValidator(string sectionPath) : IValidateOptions<GpsOptions>
+internal static class GpsOptionsValidator
 {
-    public ValidateOptionsResult Validate(string? name, GpsOptions options)
+    public static IEnumerable<string> FindErrors(GpsOptions options, string sectionPath)
     {
         var errors = new List<string>();
         string Key(string option) => $"{sectionPath}:{option}";
@@ -86,6 +84,6 @@ internal sealed class GpsOptionsValidator(string sectionPath) : IValidateOptions
             errors.Add($"{Key(nameof(GpsOptions.StationarySpeed))} must be zero or more (m/s).");
         }
 
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        return errors;
     }
 }

@@ -24,10 +24,8 @@ public static class CanAgentBuilderExtensions
     /// <returns>The builder.</returns>
     public static IMeshAgentBuilder AddCan(this IMeshAgentBuilder builder, Action<CanOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddOptions<CanOptions>().Configure(configure);
-        return AddCore(builder, CanOptions.SectionName);
+        MeshPluginOptions.Add(builder, CanOptions.SectionName, configure, static (o, path) => o.FindErrors(path));
+        return AddCore(builder);
     }
 
     /// <summary>
@@ -44,23 +42,14 @@ public static class CanAgentBuilderExtensions
     /// <returns>The builder.</returns>
     public static IMeshAgentBuilder AddCan(this IMeshAgentBuilder builder, IConfiguration section, Action<CanOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(section);
-        OptionsBuilder<CanOptions> options = builder.Services.AddOptions<CanOptions>()
-            .Bind(section, binder => binder.ErrorOnUnknownConfiguration = true);
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        return AddCore(builder, section is IConfigurationSection { Path: { Length: > 0 } path } ? path : CanOptions.SectionName);
+        MeshPluginOptions.Add(
+            builder, section, CanOptions.SectionName, static (o, s) => o.Bind(s, b => b.ErrorOnUnknownConfiguration = true), configure, static (o, path) => o.FindErrors(path));
+        return AddCore(builder);
     }
 
-    private static IMeshAgentBuilder AddCore(IMeshAgentBuilder builder, string sectionPath)
+    private static IMeshAgentBuilder AddCore(IMeshAgentBuilder builder)
     {
         IServiceCollection services = builder.Services;
-        services.AddOptions<CanOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CanOptions>, CanOptionsValidator>(_ => new CanOptionsValidator(sectionPath)));
         services.TryAddSingleton<ICanFrameSource>(static sp => CreateSource(sp.GetRequiredService<IOptions<CanOptions>>().Value, sp.GetService<TimeProvider>()));
         services.TryAddSingleton(static sp =>
         {
@@ -87,19 +76,5 @@ public static class CanAgentBuilderExtensions
 
         (uint, bool)? filter = o.KernelFilter is not null && CanIds.TryParse(o.KernelFilter, out uint id, out bool extended) ? (id, extended) : null;
         return new SocketCanSource(o.Interface, filter);
-    }
-
-    private sealed class CanOptionsValidator(string sectionPath) : IValidateOptions<CanOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, CanOptions options)
-        {
-            if (name is not null && name != Options.Options.DefaultName)
-            {
-                return ValidateOptionsResult.Skip;
-            }
-
-            List<string> failures = [.. options.FindErrors(sectionPath)];
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
     }
 }
