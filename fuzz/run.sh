@@ -70,6 +70,11 @@ for kind in crashes hangs; do
   done
 done
 if [ "$found" -ne 0 ]; then
+  # CI keeps no files: print each finding (base64) and what replaying it throws, so the log alone reproduces it.
+  for input in fuzz/findings/$target/*; do
+    echo "finding $(basename "$input"), base64: $(base64 -w0 "$input")"
+  done
+  dotnet run -c Release --project "fuzz/$project" -- replay "fuzz/findings/$target" 2>&1 | head -n 60 || true
   echo "findings saved under fuzz/findings/$target/; replay one with:"
   echo "  dotnet run -c Release --project fuzz/$project -- replay fuzz/findings/$target"
   exit 1
