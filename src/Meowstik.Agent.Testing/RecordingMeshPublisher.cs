@@ -188,16 +188,34 @@ public sealed class RecordingMeshPublisher : IMeshPublisher
         if (!IsOnline || IsStopped)
         {
             Interlocked.Increment(ref _droppedChunks);
+            chunk.Lease?.Dispose();
             return false;
         }
 
+        // Like the agent, the lease is released once the chunk is "sent": the recording keeps a copy of the bytes.
+        OutgoingStreamChunk recorded = chunk.Lease is null ? chunk : CopyOf(chunk);
+        chunk.Lease?.Dispose();
         lock (_gate)
         {
-            _chunks.Add(chunk);
+            _chunks.Add(recorded);
         }
 
         return true;
     }
+
+    private static OutgoingStreamChunk CopyOf(OutgoingStreamChunk chunk) => new()
+    {
+        StreamType = chunk.StreamType,
+        Codec = chunk.Codec,
+        SampleRate = chunk.SampleRate,
+        Channels = chunk.Channels,
+        Width = chunk.Width,
+        Height = chunk.Height,
+        ChunkIndex = chunk.ChunkIndex,
+        FrameIndex = chunk.FrameIndex,
+        Data = chunk.Data.ToArray(),
+        To = chunk.To,
+    };
 
     /// <inheritdoc />
     public async Task<long> PublishStreamAsync(IAsyncEnumerable<OutgoingStreamChunk> chunks, CancellationToken cancellationToken = default)

@@ -501,6 +501,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
         {
             // Streams drop by design while offline; at frame rates a warning per chunk would drown the log.
             AgentLog.StreamChunkDropped(_logger, name);
+            message.Chunk?.Lease?.Dispose();
         }
         else
         {

@@ -27,8 +27,18 @@ public sealed class OutgoingStreamChunk
     /// <summary>Video frame sequence number.</summary>
     public long? FrameIndex { get; init; }
 
-    /// <summary>The raw bytes (sent base64-encoded in <c>data</c>).</summary>
+    /// <summary>
+    /// The raw bytes: sent as a binary frame when the hub accepts <c>binary_streams</c>, otherwise base64 in <c>data</c>.
+    /// They must stay unchanged until <see cref="Lease"/> is released.
+    /// </summary>
     public ReadOnlyMemory<byte> Data { get; init; }
+
+    /// <summary>
+    /// Optional owner of <see cref="Data"/>'s buffer (a pooled buffer, say). The agent disposes it exactly once, when the
+    /// chunk has been written to the socket or was dropped (offline, overflow, agent stopped), so the producer can reuse
+    /// the buffer then, and knows how many of its chunks are still in flight.
+    /// </summary>
+    public IDisposable? Lease { get; init; }
 
     /// <summary>The target: <c>hub</c> (default), <c>broadcast</c> or a device id.</summary>
     public string? To { get; init; }

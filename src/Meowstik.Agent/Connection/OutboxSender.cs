@@ -52,6 +52,7 @@ internal sealed class OutboxSender
                         throw;
                     }
 
+                    entry.Chunk?.Lease?.Dispose();
                     _instruments.Sent(MessageTypes.GetName(entry.Type));
                 }
             }
