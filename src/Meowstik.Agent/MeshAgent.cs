@@ -41,6 +41,7 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
     private AgentState _state = AgentState.Disconnected;
     private string? _stateReason;
     private string? _sessionId;
+    private bool _binaryStreams;
     private TimeSpan _heartbeatInterval;
     private ReconnectSchedule? _schedule;
     private CancellationToken _runToken;
@@ -149,6 +150,13 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
 
     /// <summary>The hub's <c>session_id</c> of the current or last registration.</summary>
     public string? SessionId => Volatile.Read(ref _sessionId);
+
+    /// <summary>
+    /// Whether the current or last session sends stream chunks as binary frames: the agent announced
+    /// <c>binary_streams</c> (<see cref="MeshAgentOptions.BinaryStreams"/>) and the hub accepted it. Otherwise chunks go
+    /// as JSON with base64 data. Received chunks are taken in both forms either way.
+    /// </summary>
+    public bool UsesBinaryStreams => Volatile.Read(ref _binaryStreams);
 
     /// <summary>The heartbeat period in use: the hub's <c>heartbeat_interval</c> once registered, else the configured one.</summary>
     public TimeSpan HeartbeatInterval => _heartbeatInterval;
@@ -447,9 +455,10 @@ public sealed class MeshAgent : IMeshPublisher, IAsyncDisposable, IInboundTarget
         }
     }
 
-    internal void OnRegistered(string? sessionId, TimeSpan heartbeatInterval)
+    internal void OnRegistered(string? sessionId, TimeSpan heartbeatInterval, bool binaryStreams)
     {
         Volatile.Write(ref _sessionId, sessionId);
+        Volatile.Write(ref _binaryStreams, binaryStreams);
         _heartbeatInterval = heartbeatInterval;
         _schedule?.OnOnline();
         SetState(AgentState.Online, sessionId is null ? null : "session " + sessionId);

@@ -83,6 +83,12 @@ public sealed class MeshAgentOptions
     /// <summary>Stream chunks buffered while online before the oldest is dropped. Default: 64.</summary>
     public int StreamBufferCapacity { get; set; } = 64;
 
+    /// <summary>
+    /// Announce the <c>binary_streams</c> extension and, when the hub accepts it, send stream chunks as binary frames
+    /// (raw bytes after a JSON header) instead of base64 JSON: a third fewer bytes and no encoding pass. Default: true.
+    /// </summary>
+    public bool BinaryStreams { get; set; } = true;
+
     /// <summary>Items buffered per <see cref="MeshAgent.SubscribeEvents"/> / <see cref="MeshAgent.SubscribeStream"/> subscription
     /// before the oldest is dropped (counted in <see cref="MeshSubscription{T}.Dropped"/>). Default: 1024.</summary>
     public int SubscriptionCapacity { get; set; } = 1024;

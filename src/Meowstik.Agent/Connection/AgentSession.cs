@@ -41,7 +41,7 @@ internal sealed class AgentSession
                 return registrationFailure;
             }
 
-            return await RunOnlineAsync(socket, reader, new SessionWriter(writer), registration.HeartbeatInterval, registration.SessionId, stopping).ConfigureAwait(false);
+            return await RunOnlineAsync(socket, reader, new SessionWriter(writer), registration, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -60,17 +60,18 @@ internal sealed class AgentSession
     }
 
     private async Task<ConnectionOutcome> RunOnlineAsync(
-        ClientWebSocket socket, WebSocketMessageReader reader, SessionWriter writer, TimeSpan heartbeatInterval, string? sessionId, CancellationToken stopping)
+        ClientWebSocket socket, WebSocketMessageReader reader, SessionWriter writer, RegistrationResult registration, CancellationToken stopping)
     {
         // Cancelling a pending WebSocket receive aborts the socket, so the receive loop gets its own token that is
         // cancelled only after a graceful close had its chance.
         using var senders = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var receiving = new CancellationTokenSource();
         _agent.Outbox.SetOnline(true);
-        _agent.OnRegistered(sessionId, heartbeatInterval);
+        TimeSpan heartbeatInterval = registration.HeartbeatInterval;
+        _agent.OnRegistered(registration.SessionId, heartbeatInterval, registration.BinaryStreams);
 
         Task<ConnectionOutcome> receive = Counted(ReceiveLoopAsync(socket, reader, receiving.Token));
-        Task<ConnectionOutcome> send = Counted(_agent.OutboxSender.RunAsync(writer, senders.Token));
+        Task<ConnectionOutcome> send = Counted(_agent.OutboxSender.RunAsync(writer, registration.BinaryStreams, senders.Token));
         Task<ConnectionOutcome> heartbeat = Counted(_agent.Heartbeat.RunAsync(writer, heartbeatInterval, senders.Token));
         var stopSignal = new TaskCompletionSource<ConnectionOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         using CancellationTokenRegistration onStop = stopping.Register(
@@ -141,7 +142,7 @@ internal sealed class AgentSession
                     default:
                         if (reader.CurrentType == WebSocketMessageType.Binary)
                         {
-                            inbound.Reject("unexpected_binary", null);
+                            inbound.HandleBinary(reader.Current);
                         }
                         else
                         {

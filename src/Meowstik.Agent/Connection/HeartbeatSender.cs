@@ -51,7 +51,11 @@ internal sealed class HeartbeatSender
     private async Task SendAsync(SessionWriter writer, CancellationToken cancellationToken)
     {
         ProcessMetrics figures = _sampler.Sample();
-        await writer.SendAsync((this, figures), static (w, state) => state.Item1.Encode(w, state.figures), cancellationToken).ConfigureAwait(false);
+        await writer.SendAsync((this, figures), static (w, state) =>
+        {
+            state.Item1.Encode(w, state.figures);
+            return System.Net.WebSockets.WebSocketMessageType.Text;
+        }, cancellationToken).ConfigureAwait(false);
         _instruments.Sent("heartbeat");
     }
 

@@ -34,6 +34,33 @@ internal sealed class InboundHandler
     /// <summary>Counts and logs a message that could not be used.</summary>
     public void Reject(string reason, string? detail) => InboundRejects.Count(_instruments, _logger, reason, detail);
 
+    /// <summary>
+    /// Handles one binary message: a binary stream frame (the hub sends them to agents that announced
+    /// <c>binary_streams</c>). Its chunk reaches subscribers exactly like a JSON one; anything else is counted and dropped.
+    /// </summary>
+    public void HandleBinary(ReadOnlySequence<byte> message)
+    {
+        if (!BinaryStreamFrame.TryRead(message, out BinaryStreamFrame frame, out ProtocolError error, _limits))
+        {
+            Reject(ProtocolErrorCodes.GetWireName(error.Code), error.ToString());
+            return;
+        }
+
+        if (!frame.TryReadMetadata(out _, out error))
+        {
+            Reject(ProtocolErrorCodes.GetWireName(error.Code), error.ToString());
+            return;
+        }
+
+        _instruments.Received("stream");
+        // The subscriber owns the chunk (it may keep it), so the body is copied out of the receive buffer.
+        byte[] data = new byte[frame.DataLength];
+        frame.TryCopyDataTo(data, out _);
+        MeshEnvelope header = frame.Header;
+        _target.Deliver(MeshStreamChunk.FromPayload(
+            header.From.GetString() ?? DeviceId.Hub, ParseElement(header.Payload), header.TimestampValue ?? _time.GetUtcNow(), data));
+    }
+
     /// <summary>Handles one complete text message.</summary>
     public void Handle(ReadOnlySequence<byte> message)
     {

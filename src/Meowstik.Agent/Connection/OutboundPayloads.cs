@@ -26,20 +26,20 @@ internal static class OutboundPayloads
         CommandPayload.Write(w, Utf8(action), parameters.Utf8.Span, timeoutMs));
 
     /// <summary>Writes a stream chunk payload; the data is base64-encoded straight into the frame.</summary>
-    public static void WriteStreamChunk(Utf8JsonWriter w, OutgoingStreamChunk chunk)
+    public static void WriteStreamChunk(Utf8JsonWriter w, OutgoingStreamChunk chunk) =>
+        StreamChunk.Write(w, Metadata(chunk), chunk.Data.Span);
+
+    /// <summary>The chunk's payload without its data (a binary frame's header carries this).</summary>
+    public static StreamChunkMetadata Metadata(OutgoingStreamChunk chunk) => new(Utf8(chunk.StreamType))
     {
-        var metadata = new StreamChunkMetadata(Utf8(chunk.StreamType))
-        {
-            Codec = chunk.Codec is null ? default : Utf8(chunk.Codec),
-            SampleRate = chunk.SampleRate,
-            Channels = chunk.Channels,
-            Width = chunk.Width,
-            Height = chunk.Height,
-            ChunkIndex = chunk.ChunkIndex,
-            FrameIndex = chunk.FrameIndex,
-        };
-        StreamChunk.Write(w, metadata, chunk.Data.Span);
-    }
+        Codec = chunk.Codec is null ? default : Utf8(chunk.Codec),
+        SampleRate = chunk.SampleRate,
+        Channels = chunk.Channels,
+        Width = chunk.Width,
+        Height = chunk.Height,
+        ChunkIndex = chunk.ChunkIndex,
+        FrameIndex = chunk.FrameIndex,
+    };
 
     private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 }

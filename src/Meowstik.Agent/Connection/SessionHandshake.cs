@@ -21,6 +21,7 @@ internal sealed class SessionHandshake
     private readonly ProtocolLimits _limits;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private static readonly string[] BinaryStreamsFeature = ["binary_streams"];
 
     public SessionHandshake(MeshAgentOptions options, RegistrationManifest manifest, AgentInstruments instruments, TimeProvider time, ILogger logger)
     {
@@ -131,7 +132,7 @@ internal sealed class SessionHandshake
             Encoding.UTF8.GetBytes(_options.DeviceName ?? _options.DeviceId),
             _manifest.Capabilities,
             Encoding.UTF8.GetBytes(token),
-            null,
+            _options.BinaryStreams ? BinaryStreamsFeature : null,
             _manifest.Queries,
             _manifest.Commands,
             _manifest.Actions);
@@ -159,7 +160,9 @@ internal sealed class SessionHandshake
             && registered.IsRegistered)
         {
             TimeSpan interval = WireDuration.Clamp(registered.HeartbeatIntervalMs, MeshAgentOptions.MaxTimeout) ?? _options.HeartbeatInterval;
-            return RegistrationResult.Succeeded(registered.SessionId.GetString(), interval);
+            // Binary frames only when this agent asked and the hub said yes: an older hub would reject them.
+            bool binary = _options.BinaryStreams && registered.Features.Contains("binary_streams"u8);
+            return RegistrationResult.Succeeded(registered.SessionId.GetString(), interval, binary);
         }
 
         AgentLog.IgnoredBeforeRegistration(_logger, MessageTypes.GetName(envelope.Type));
@@ -174,12 +177,12 @@ internal sealed class SessionHandshake
         || code == "device_id_mismatch";
 }
 
-/// <summary>The end of a handshake: registered (session id, heartbeat interval) or how it failed.</summary>
-internal readonly record struct RegistrationResult(ConnectionOutcome? Failure, string? SessionId, TimeSpan HeartbeatInterval)
+/// <summary>The end of a handshake: registered (session id, heartbeat interval, binary stream frames accepted) or how it failed.</summary>
+internal readonly record struct RegistrationResult(ConnectionOutcome? Failure, string? SessionId, TimeSpan HeartbeatInterval, bool BinaryStreams)
 {
-    public static RegistrationResult Failed(ConnectionOutcome outcome) => new(outcome, null, default);
+    public static RegistrationResult Failed(ConnectionOutcome outcome) => new(outcome, null, default, false);
 
-    public static RegistrationResult Succeeded(string? sessionId, TimeSpan interval) => new(null, sessionId, interval);
+    public static RegistrationResult Succeeded(string? sessionId, TimeSpan interval, bool binaryStreams) => new(null, sessionId, interval, binaryStreams);
 }
 
 /// <summary>What this agent announces in <c>register</c>, fixed when the agent is created.</summary>

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Meowstik.Protocol;
 
 namespace Meowstik.Agent;
@@ -16,14 +17,17 @@ internal sealed class SessionWriter
         _writer = writer;
     }
 
-    /// <summary>Waits for the writer, encodes one message with <paramref name="encode"/> and sends it.</summary>
-    public async Task SendAsync<TState>(TState state, Action<WebSocketMessageWriter, TState> encode, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the writer, encodes one message with <paramref name="encode"/> and sends it as the message type the
+    /// encoder returns (text for JSON, binary for a binary stream frame).
+    /// </summary>
+    public async Task SendAsync<TState>(TState state, Func<WebSocketMessageWriter, TState, WebSocketMessageType> encode, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            encode(_writer, state);
-            await _writer.SendBufferAsync(cancellationToken).ConfigureAwait(false);
+            WebSocketMessageType type = encode(_writer, state);
+            await _writer.SendBufferAsync(type, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -200,7 +200,9 @@ internal sealed partial class Registrar
 
         OutboundFrame reply = OutboundFrame.Rent();
         var json = HubMessageEncoder.Begin(reply, MessageType.Response, connection.DeviceIdUtf8, request.MessageId, now);
-        RegisteredPayload.Write(json, System.Text.Encoding.UTF8.GetBytes(connection.SessionId), (long)_options.HeartbeatInterval.TotalMilliseconds);
+        // The accepted extensions go back in the reply: a device sends binary frames only to a hub that said it takes them.
+        RegisteredPayload.Write(json, System.Text.Encoding.UTF8.GetBytes(connection.SessionId), (long)_options.HeartbeatInterval.TotalMilliseconds,
+            connection.SupportsBinaryStreams ? AcceptedBinaryStreams : []);
         HubMessageEncoder.End();
         connection.SendAndRelease(reply);
         _events.AnnouncePresence(connection, "device_connected"u8, now);
@@ -286,6 +288,8 @@ internal sealed partial class Registrar
 
     private static string? IdString(RegistrationRequest request) =>
         request.MessageId.Length == 0 ? null : System.Text.Encoding.UTF8.GetString(request.MessageId);
+
+    private static readonly string[] AcceptedBinaryStreams = ["binary_streams"];
 
     private static bool Contains(string[] values, string value) => Array.IndexOf(values, value) >= 0;
 

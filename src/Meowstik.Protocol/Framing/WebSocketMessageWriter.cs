@@ -25,11 +25,14 @@ public sealed class WebSocketMessageWriter : IDisposable
     public EnvelopeWriter Envelope { get; }
 
     /// <summary>Sends what is in <see cref="Buffer"/> as one text message, then clears it.</summary>
-    public async ValueTask SendBufferAsync(CancellationToken cancellationToken = default)
+    public ValueTask SendBufferAsync(CancellationToken cancellationToken = default) => SendBufferAsync(WebSocketMessageType.Text, cancellationToken);
+
+    /// <summary>Sends what is in <see cref="Buffer"/> as one message of <paramref name="type"/> (binary for a binary stream frame), then clears it.</summary>
+    public async ValueTask SendBufferAsync(WebSocketMessageType type, CancellationToken cancellationToken = default)
     {
         try
         {
-            await _socket.SendAsync(Buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            await _socket.SendAsync(Buffer.WrittenMemory, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

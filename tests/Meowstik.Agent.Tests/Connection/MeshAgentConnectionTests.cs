@@ -157,6 +157,49 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         await run;
     }
 
+    [Theory]
+    [InlineData(null, false)]              // a hub that predates the extension (or refuses it): base64 JSON
+    [InlineData("binary_streams", true)]   // a hub that lists it back: binary frames, the bytes as they are
+    public async Task Stream_chunks_go_as_binary_frames_only_when_the_hub_accepted_binary_streams(string? accepted, bool binary)
+    {
+        await using var agent = new MeshAgent(Options(), [new CarCapability()], _logs);
+        (Task run, CancellationTokenSource stop) = await Start(agent);
+        ScriptedConnection hub = await _hub.NextConnectionAsync();
+        JsonElement register = await hub.AcceptRegistrationAsync(acceptedFeatures: accepted);
+        await agent.WaitUntilOnlineAsync();
+        Assert.Equal(["binary_streams"], register.GetProperty("payload").GetProperty("features").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(binary, agent.UsesBinaryStreams);
+
+        byte[] data = [0x00, 0xFF, 0x10, 0x22, 0x7B];
+        Assert.True(agent.PublishStreamChunk(new OutgoingStreamChunk { StreamType = "audio", Codec = "opus", ChunkIndex = 7, Data = data }));
+        // Skip what the agent sends on its own (a first heartbeat) up to the chunk.
+        (WebSocketMessageType type, byte[] bytes) = (await hub.ReceiveRawAsync())!.Value;
+        while (type == WebSocketMessageType.Text && JsonDocument.Parse(bytes).RootElement.GetProperty("type").GetString() != "stream")
+        {
+            (type, bytes) = (await hub.ReceiveRawAsync())!.Value;
+        }
+
+        if (binary)
+        {
+            Assert.Equal(WebSocketMessageType.Binary, type);
+            Assert.True(BinaryStreamFrame.TryRead(bytes, out BinaryStreamFrame frame, out ProtocolError error), error.ToString());
+            Assert.True(frame.TryGetContiguousData(out ReadOnlySpan<byte> body));
+            Assert.Equal(data, body.ToArray());
+            Assert.True(frame.TryReadMetadata(out StreamChunk chunk, out _));
+            Assert.Equal(7, chunk.ChunkIndex);
+        }
+        else
+        {
+            Assert.Equal(WebSocketMessageType.Text, type);
+            JsonElement payload = JsonDocument.Parse(bytes).RootElement.GetProperty("payload");
+            Assert.Equal(Convert.ToBase64String(data), payload.GetProperty("data").GetString());
+            Assert.Equal(7, payload.GetProperty("chunk_index").GetInt32());
+        }
+
+        await stop.CancelAsync();
+        await run;
+    }
+
     [Fact]
     public async Task Bad_input_from_the_hub_is_counted_answered_where_possible_and_the_agent_stays_connected()
     {
@@ -173,7 +216,7 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         Assert.Equal("msg_20_x", error.GetProperty("correlation_id").GetString());
         Assert.Equal("unknown_type", error.GetProperty("payload").GetProperty("code").GetString());
 
-        // Garbage without an id, invalid UTF-8 and a binary frame: counted and logged, nothing to answer.
+        // Garbage without an id, invalid UTF-8 and a malformed binary stream frame: counted and logged, nothing to answer.
         await hub.SendAsync("""{"type":"command",""");
         await hub.SendBinaryAsync([0x01, 0x02]);
         await hub.SendAsync("""{"id":"msg_21_x","type":"register","from":"hub","payload":{"capabilities":[]}}""");
@@ -185,7 +228,7 @@ public sealed class MeshAgentConnectionTests : IAsyncLifetime
         Assert.Equal("msg_22_q", (await hub.ReceiveTypeAsync("response")).GetProperty("correlation_id").GetString());
         Assert.Equal(AgentState.Online, agent.State);
         Assert.True(metrics.Sum(MeshAgentMetrics.MessagesRejected) >= 4, $"rejected = {metrics.Sum(MeshAgentMetrics.MessagesRejected)}");
-        Assert.Equal(1, metrics.Sum(MeshAgentMetrics.MessagesRejected, "reason", "unexpected_binary"));
+        Assert.Equal(1, metrics.Sum(MeshAgentMetrics.MessagesRejected, "reason", "invalid_frame"));
 
         await stop.CancelAsync();
         await run;

@@ -173,13 +173,36 @@ internal sealed class ScriptedConnection
     public Task SendBinaryAsync(byte[] bytes) =>
         _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, CancellationToken.None);
 
-    /// <summary>Reads the agent's register and answers with registered.</summary>
-    public async Task<JsonElement> AcceptRegistrationAsync(long heartbeatIntervalMs = 30000, string sessionId = "sess_test")
+    /// <summary>Reads the agent's register and answers with registered (listing <paramref name="acceptedFeatures"/>, when given, as <c>features</c>).</summary>
+    public async Task<JsonElement> AcceptRegistrationAsync(long heartbeatIntervalMs = 30000, string sessionId = "sess_test", string? acceptedFeatures = null)
     {
         JsonElement register = await ReceiveTypeAsync("register");
         string id = register.GetProperty("id").GetString()!;
-        await SendAsync("""{"id":"msg_1_hub","type":"response","from":"hub","to":"@@0@@","correlation_id":"@@1@@","payload":{"status":"registered","session_id":"@@2@@","heartbeat_interval":@@3@@}}""".Replace("@@0@@", register.GetProperty("from").GetString()).Replace("@@1@@", id).Replace("@@2@@", sessionId).Replace("@@3@@", heartbeatIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        string features = acceptedFeatures is null ? "" : $",\"features\":[\"{acceptedFeatures}\"]";
+        await SendAsync("""{"id":"msg_1_hub","type":"response","from":"hub","to":"@@0@@","correlation_id":"@@1@@","payload":{"status":"registered","session_id":"@@2@@","heartbeat_interval":@@3@@@@4@@}}""".Replace("@@0@@", register.GetProperty("from").GetString()).Replace("@@1@@", id).Replace("@@2@@", sessionId).Replace("@@3@@", heartbeatIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("@@4@@", features));
         return register;
+    }
+
+    /// <summary>Receives the next message as it came: its WebSocket type and bytes (null when the agent closed).</summary>
+    public async Task<(WebSocketMessageType Type, byte[] Bytes)?> ReceiveRawAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        while (true)
+        {
+            WebSocketReceiveResult result = await _socket.ReceiveAsync(chunk, cts.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return (result.MessageType, buffer.ToArray());
+            }
+        }
     }
 
     public async Task CloseAsync(int code, string description)

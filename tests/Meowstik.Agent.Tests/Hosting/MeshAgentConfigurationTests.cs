@@ -33,6 +33,7 @@ public partial class MeshAgentConfigurationTests
         ["Meowstik:Agent:KeepAliveTimeout"] = "00:00:04",
         ["Meowstik:Agent:OutboxCapacity"] = "50",
         ["Meowstik:Agent:StreamBufferCapacity"] = "16",
+        ["Meowstik:Agent:BinaryStreams"] = "false",
         ["Meowstik:Agent:SubscriptionCapacity"] = "32",
         ["Meowstik:Agent:MaxConcurrentCommands"] = "2",
         ["Meowstik:Agent:MaxPendingCommands"] = "20",
@@ -107,6 +108,7 @@ public partial class MeshAgentConfigurationTests
         Assert.Equal((TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(8)), (o.ConnectTimeout, o.RegistrationTimeout));
         Assert.Equal((TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(4)), (o.KeepAliveInterval, o.KeepAliveTimeout));
         Assert.Equal((50, 16, 32), (o.OutboxCapacity, o.StreamBufferCapacity, o.SubscriptionCapacity));
+        Assert.False(o.BinaryStreams);
         Assert.Equal((2, 20), (o.MaxConcurrentCommands, o.MaxPendingCommands));
         Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(6)), (o.CommandTimeout, o.RequestTimeout));
         Assert.Equal(65536, o.MaxMessageBytes);
