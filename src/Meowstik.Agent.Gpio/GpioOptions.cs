@@ -247,6 +247,10 @@ public sealed class GpioOptions
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"{Key(nameof(MaxWatches))} is {MaxWatches}: use 1-1024.");
         }
+        else if (Pins.Count(p => p is { Watch: true }) is var watched && watched > MaxWatches)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{Key(nameof(MaxWatches))} is {MaxWatches} but {watched} pins set Watch: raise it to at least {watched}.");
+        }
     }
 
     internal static bool IsValidName(string name)

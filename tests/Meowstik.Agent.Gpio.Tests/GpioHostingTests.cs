@@ -92,6 +92,13 @@ public sealed class GpioHostingTests
         Assert.Contains("Meowstik:Gpio:Debounce is -00:00:01", m);
         Assert.Contains("Meowstik:Gpio:EventTarget is empty", m);
         Assert.Contains("Meowstik:Gpio:MaxWatches is 0", m);
+
+        using IHost watches = Build(new()
+        {
+            ["Pins:0:Number"] = "5", ["Pins:0:Watch"] = "true", ["Pins:1:Number"] = "6", ["Pins:1:Watch"] = "true", ["MaxWatches"] = "1",
+        });
+        OptionsValidationException w = await Assert.ThrowsAsync<OptionsValidationException>(() => watches.StartAsync());
+        Assert.Contains("Meowstik:Gpio:MaxWatches is 1 but 2 pins set Watch", w.Message);
     }
 
     [Fact]
