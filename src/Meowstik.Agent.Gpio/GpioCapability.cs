@@ -530,7 +530,7 @@ public sealed class GpioCapability : MeshCapability, IDisposable
                 return Refuse(GpioErrorCodes.TooManyWatches, string.Create(CultureInfo.InvariantCulture, $"gpio.watch: {_options.MaxWatches} watches are open (Meowstik:Gpio:MaxWatches); stop one first (\"stop\": true)."));
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ObjectDisposedException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return DriverFailed(pin, "watch", ex);
         }
