@@ -11,13 +11,13 @@ namespace Meowstik.Agent.Camera;
 /// <summary>
 /// The <c>camera</c> capability. Queries <c>camera.snapshot</c> (a JPEG: inline base64 <c>data</c>, or saved as an
 /// <c>image_ref</c> under <see cref="CameraOptions.SnapshotFolder"/>, with <c>width</c> and <c>height</c>) and
-/// <c>camera.status</c>; commands <c>camera.stream.start</c> (JPEG chunks, <c>stream_type</c> <c>video</c>, to the hub, which
-/// forwards them to the device's <c>video</c> stream subscribers) and <c>camera.stream.stop</c>. A slow link drops frames
+/// <c>camera.status</c>; commands <c>camera.stream_start</c> (JPEG chunks, <c>stream_type</c> <c>video</c>, to the hub, which
+/// forwards them to the device's <c>video</c> stream subscribers) and <c>camera.stream_stop</c>. A slow link drops frames
 /// (newest wins, counted) instead of queueing them.
 /// </summary>
 public sealed class CameraCapability : MeshCapability, IDisposable
 {
-    /// <summary>The stream type of <c>camera.stream.start</c> chunks.</summary>
+    /// <summary>The stream type of <c>camera.stream_start</c> chunks.</summary>
     public const string StreamType = "video";
 
     /// <summary>Error code: a parameter is out of range.</summary>
@@ -41,6 +41,7 @@ public sealed class CameraCapability : MeshCapability, IDisposable
     private StreamState? _stream;
     private long _totalSent;
     private long _totalDropped;
+    private int _peakInFlight;
     private long _snapshotSequence;
 
     /// <summary>Creates the capability.</summary>
@@ -60,8 +61,8 @@ public sealed class CameraCapability : MeshCapability, IDisposable
         _instruments = new CameraInstruments(meterFactory);
         HandleQuery("camera.snapshot", SnapshotAsync);
         HandleQuery("camera.status", _ => CommandResult.Ok(WriteStatus));
-        Handle("camera.stream.start", StartStream);
-        Handle("camera.stream.stop", _ => StopStream());
+        Handle("camera.stream_start", StartStream);
+        Handle("camera.stream_stop", _ => StopStream());
     }
 
     /// <summary>Whether a stream runs now.</summary>
@@ -91,12 +92,12 @@ public sealed class CameraCapability : MeshCapability, IDisposable
         }
     }
 
-    /// <summary>The most stream frames ever with the agent at once in the current stream (at most <see cref="CameraOptions.MaxFramesInFlight"/>).</summary>
+    /// <summary>The most stream frames ever with the agent at once (at most <see cref="CameraOptions.MaxFramesInFlight"/>).</summary>
     internal int PeakInFlight
     {
         get
         {
-            lock (_streamLock) return _stream?.Streamer.PeakInFlight ?? 0;
+            lock (_streamLock) return Math.Max(_peakInFlight, _stream?.Streamer.PeakInFlight ?? 0);
         }
     }
 
@@ -368,6 +369,7 @@ public sealed class CameraCapability : MeshCapability, IDisposable
         {
             _totalSent += sent;
             _totalDropped += dropped;
+            _peakInFlight = Math.Max(_peakInFlight, stream.Streamer.PeakInFlight);
         }
 
         CameraLog.StreamStopped(_logger, sent, dropped);

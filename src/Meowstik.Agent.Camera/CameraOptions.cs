@@ -27,7 +27,7 @@ public sealed class CameraOptions
     /// <summary>The tallest image sent. Default 1080.</summary>
     public int MaxHeight { get; set; } = 1080;
 
-    /// <summary>The stream rate when <c>camera.stream.start</c> names none, in frames per second. Default 10.</summary>
+    /// <summary>The stream rate when <c>camera.stream_start</c> names none, in frames per second. Default 10.</summary>
     public double StreamFps { get; set; } = 10;
 
     /// <summary>The fastest stream allowed, in frames per second. Default 30.</summary>
