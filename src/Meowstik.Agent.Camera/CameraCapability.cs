@@ -36,6 +36,7 @@ public sealed class CameraCapability : MeshCapability, IDisposable
     private readonly CameraInstruments _instruments;
     private readonly Lock _sourceLock = new();
     private readonly Lock _streamLock = new();
+    private readonly Lock _controlLock = new(); // one stream start/stop at a time
     private readonly KeyValuePair<string, object?> _slowLink = new("reason", "slow_link");
     private readonly KeyValuePair<string, object?> _offline = new("reason", "offline");
     private StreamState? _stream;
@@ -318,9 +319,17 @@ public sealed class CameraCapability : MeshCapability, IDisposable
             settings = settings with { MaxWidth = rw, MaxHeight = rh };
         }
 
+        lock (_controlLock)
+        {
+            return Start(context.Publisher, settings, fps);
+        }
+    }
+
+    private CommandResult Start(IMeshPublisher publisher, JpegSettings settings, double fps)
+    {
         StopStream();
         var stop = new CancellationTokenSource();
-        var streamer = new FrameStreamer(context.Publisher, _options.MaxFramesInFlight, to: null,
+        var streamer = new FrameStreamer(publisher, _options.MaxFramesInFlight, to: null,
             onSent: () => _instruments.FramesSent.Add(1),
             onDropped: n => _instruments.FramesDropped.Add(n, _slowLink),
             onOffline: n => _instruments.FramesDropped.Add(n, _offline));
@@ -346,6 +355,14 @@ public sealed class CameraCapability : MeshCapability, IDisposable
     }
 
     private CommandResult StopStream()
+    {
+        lock (_controlLock)
+        {
+            return Stop();
+        }
+    }
+
+    private CommandResult Stop()
     {
         StreamState? stream;
         lock (_streamLock)
