@@ -35,7 +35,17 @@ internal sealed class FrameStreamer : IDisposable
         _released = _ =>
         {
             Interlocked.Decrement(ref _inFlight);
-            _signal.Set();
+            if (!_stopping)
+            {
+                try
+                {
+                    _signal.Set();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The stream stopped while the agent still held this frame; nothing waits for it.
+                }
+            }
         };
         _sender = new Thread(SendLoop) { IsBackground = true, Name = "meowstik-camera-sender" };
         _sender.Start();

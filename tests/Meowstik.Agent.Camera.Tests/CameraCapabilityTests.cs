@@ -208,6 +208,36 @@ public sealed class CameraCapabilityTests : IDisposable
         Assert.True(indices[2] - indices[1] > 1, string.Join(",", indices));
     }
 
+    [Fact]
+    public async Task Frames_the_link_still_holds_when_the_stream_stops_are_released_later_without_harm()
+    {
+        using CameraCapability camera = Create();
+        var link = new SlowMeshPublisher();
+        await camera.HandleAsync(new CommandContext(CommandKind.Command, "camera.stream_start", "m1", "controller-001", JsonDocument.Parse("""{"fps":30}""").RootElement, default, link), CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (link.Held < 2)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        CommandResult stopped = await camera.HandleAsync(new CommandContext(CommandKind.Command, "camera.stream_stop", "m2", "controller-001", default, default, link), CancellationToken.None);
+        Assert.Equal(2, stopped.Result.ToElement().GetProperty("frames_sent").GetInt64());
+        link.ReleaseAll(); // the agent writes them after the stop: the leases come back to a stopped streamer
+        Assert.Equal(0, link.DoubleReleases);
+        Assert.Equal(2, link.Published);
+
+        // A new stream starts cleanly after it.
+        link.Hold = false;
+        await camera.HandleAsync(new CommandContext(CommandKind.Command, "camera.stream_start", "m3", "controller-001", JsonDocument.Parse("""{"fps":30}""").RootElement, default, link), CancellationToken.None);
+        while (link.Published < 5)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        await camera.HandleAsync(new CommandContext(CommandKind.Command, "camera.stream_stop", "m4", "controller-001", default, default, link), CancellationToken.None);
+        Assert.Equal(link.Published, camera.FramesSent);
+    }
+
     private sealed class TestMeterFactory : IMeterFactory
     {
         private readonly List<Meter> _meters = [];
