@@ -94,10 +94,10 @@ public sealed class CanCapability : MeshCapability, IDisposable
         }
 
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _framesCounter = _meter.CreateCounter<long>("meowstik.can.frames", "{frame}", "CAN frames received.");
-        _errorCounter = _meter.CreateCounter<long>("meowstik.can.error_frames", "{frame}", "CAN error frames received.");
-        _sendCounter = _meter.CreateCounter<long>("meowstik.can.sends", "{frame}", "can.send requests, by outcome.");
-        _chunkCounter = _meter.CreateCounter<long>("meowstik.can.chunks", "{chunk}", "Stream chunks published to subscribers.");
+        _framesCounter = _meter.CreateCounter<long>("meowstik.agent.can.frames", "{frame}", "CAN frames received.");
+        _errorCounter = _meter.CreateCounter<long>("meowstik.agent.can.error_frames", "{frame}", "CAN error frames received.");
+        _sendCounter = _meter.CreateCounter<long>("meowstik.agent.can.sends", "{frame}", "can.send requests, by outcome.");
+        _chunkCounter = _meter.CreateCounter<long>("meowstik.agent.can.chunks", "{chunk}", "Stream chunks published to subscribers.");
 
         Handle("can.subscribe", ctx =>
         {

@@ -1,13 +1,13 @@
 using System.Device.Gpio;
 using System.Diagnostics.Metrics;
+using Meowstik.Agent;
 using Meowstik.Agent.Gpio;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Meowstik.Agent;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds the GPIO plugin (<see cref="GpioCapability"/>) to an agent.</summary>
 public static class GpioAgentBuilderExtensions

@@ -10,16 +10,16 @@ public static class GpsMetrics
     public const string MeterName = "Meowstik.Agent.Gps";
 
     /// <summary>Fixes read from the source (tag <c>fix</c>: none, 2d, 3d).</summary>
-    public const string Fixes = "meowstik.gps.fixes";
+    public const string Fixes = "meowstik.agent.gps.fixes";
 
     /// <summary>NMEA sentences read (tag <c>result</c>: ok, unsupported, bad_checksum, missing_checksum, malformed).</summary>
-    public const string NmeaSentences = "meowstik.gps.nmea.sentences";
+    public const string NmeaSentences = "meowstik.agent.gps.nmea.sentences";
 
     /// <summary>Times a source lost its connection (gpsd, serial port) and reconnected.</summary>
-    public const string Reconnects = "meowstik.gps.reconnects";
+    public const string Reconnects = "meowstik.agent.gps.reconnects";
 
     /// <summary>Stream chunks sent to <c>gps.track</c> requesters.</summary>
-    public const string TrackChunks = "meowstik.gps.track.chunks";
+    public const string TrackChunks = "meowstik.agent.gps.track.chunks";
 }
 
 internal sealed class GpsInstruments
