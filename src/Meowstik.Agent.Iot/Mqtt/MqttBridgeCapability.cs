@@ -12,7 +12,8 @@ namespace Meowstik.Agent.Iot;
 /// <summary>
 /// The <c>proxy</c> capability: a bridge from the mesh to sub-devices (lights, TVs, thermostats) behind an MQTT broker,
 /// Zigbee2MQTT- or Tasmota-style. Command <c>proxy</c> (the design document's
-/// <c>{"action":"proxy","target":"living_room_tv","command":{"action":"power","params":{"state":"on"}}}</c>) publishes the
+/// <c>{"action":"proxy","target":"living_room_tv","command":{"action":"power","params":{"state":"on"}}}</c>; <c>target</c> and
+/// <c>command</c> may also come in <c>params</c>, which is all <c>MeshAgent.SendCommandAsync</c> can send) publishes the
 /// nested command to the target's command topic and answers with the target's next state message. Queries
 /// <c>proxy.state</c> (<c>params.target</c>: its last-known state) and <c>proxy.devices</c> (every target). Every state
 /// message becomes a <c>proxy.state</c> event. While the broker is unreachable the bridge reconnects (exponential backoff
@@ -294,7 +295,10 @@ public sealed class MqttBridgeCapability : MeshCapability, IDisposable
             return Count(error);
         }
 
-        if (!context.Payload.TryGetProperty("command", out JsonElement command) || command.ValueKind != JsonValueKind.Object
+        // The design document's form carries target and command in the payload; a MeshAgent controller, whose
+        // SendCommandAsync sends params only, may put them in params instead.
+        if (!(TryProperty(context.Payload, "command", out JsonElement command) || TryProperty(context.Params, "command", out command))
+            || command.ValueKind != JsonValueKind.Object
             || !command.TryGetProperty("action", out JsonElement actionElement) || actionElement.ValueKind != JsonValueKind.String
             || actionElement.GetString() is not { Length: > 0 } action)
         {
@@ -433,11 +437,7 @@ public sealed class MqttBridgeCapability : MeshCapability, IDisposable
 
     private bool TryTarget(CommandContext context, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MqttTarget? target, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out CommandResult? error)
     {
-        string? name = context.GetString("target");
-        if (name is null && context.Payload.ValueKind == JsonValueKind.Object && context.Payload.TryGetProperty("target", out JsonElement t) && t.ValueKind == JsonValueKind.String)
-        {
-            name = t.GetString();
-        }
+        string? name = TryProperty(context.Payload, "target", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : context.GetString("target");
 
         if (name is null)
         {
@@ -453,6 +453,17 @@ public sealed class MqttBridgeCapability : MeshCapability, IDisposable
 
         error = null;
         return true;
+    }
+
+    private static bool TryProperty(JsonElement element, string name, out JsonElement value)
+    {
+        if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out value))
+        {
+            return true;
+        }
+
+        value = default;
+        return false;
     }
 
     private CommandResult Count(CommandResult result)
