@@ -131,8 +131,14 @@ public sealed class MqttBridgeCapability : MeshCapability, IDisposable
                 try
                 {
                     Task disconnected = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-                    attempt = 0;
+                    long connectedAt = _time.GetTimestamp();
                     await disconnected.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (_time.GetElapsedTime(connectedAt) >= _options.ReconnectMaxDelay)
+                    {
+                        // A connection that held is a fresh start; one that keeps dropping at once keeps backing off.
+                        attempt = 0;
+                    }
+
                     IotLog.MqttDisconnected(_logger, Broker, _lastError ?? "closed");
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
