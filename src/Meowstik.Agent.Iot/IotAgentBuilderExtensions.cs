@@ -1,13 +1,13 @@
+using Meowstik.Agent;
 using System.Device.I2c;
 using System.Diagnostics.Metrics;
 using Meowstik.Agent.Iot;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Meowstik.Agent;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Registers the IoT plugin's two capabilities on the agent builder, each on its own: <see cref="AddSensors(IMeshAgentBuilder, Action{SensorOptions})"/>
