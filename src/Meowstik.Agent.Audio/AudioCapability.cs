@@ -152,11 +152,9 @@ public sealed class AudioCapability : MeshCapability
             }
         }
 
-        if (_tts is null || !_tts.IsAvailable)
+        if (_tts is null)
         {
-            return CommandResult.Fail(TtsUnavailableError, _tts is null
-                ? "speak: this device has no text-to-speech engine."
-                : $"speak: no text-to-speech engine: {_tts.Name} is not installed on this device (apt-get install espeak-ng).");
+            return CommandResult.Fail(TtsUnavailableError, "speak: this device has no text-to-speech engine.");
         }
 
         if (_sink is null)
