@@ -76,7 +76,7 @@ public sealed class AudioCapability : MeshCapability
         Handle("speak", Speak);
         Handle("audio.play", Play);
         Handle("audio.stream_start", StreamStart);
-        Handle("audio.stream_stop", _ => StreamStop());
+        Handle("audio.stream_stop", (_, ct) => StreamStopAsync(ct));
         HandleQuery("audio.status", Status);
     }
 
@@ -365,7 +365,7 @@ public sealed class AudioCapability : MeshCapability
         });
     }
 
-    private CommandResult StreamStop()
+    private async ValueTask<CommandResult> StreamStopAsync(CancellationToken cancellationToken)
     {
         ActiveStream? stream;
         lock (_streamLock)
@@ -376,7 +376,8 @@ public sealed class AudioCapability : MeshCapability
         long chunks = 0;
         if (stream is not null)
         {
-            stream.Cancel();
+            // Answer once the source is released, so a status or a new start right after sees no stream.
+            await stream.StopAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             chunks = stream.Chunks;
         }
 
@@ -424,14 +425,14 @@ public sealed class AudioCapability : MeshCapability
     private sealed class ActiveStream(AudioCapability owner, IMeshPublisher publisher, IAudioReader reader, OpusStreamEncoder encoder, string? to)
     {
         private readonly CancellationTokenSource _stop = new();
-        private Task _run = Task.CompletedTask;
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _chunks;
 
         public string? To => to;
 
         public long Chunks => Interlocked.Read(ref _chunks);
 
-        public void Start() => _run = Task.Run(RunAsync);
+        public void Start() => _ = Task.Run(RunAsync);
 
         public void Cancel()
         {
@@ -448,7 +449,7 @@ public sealed class AudioCapability : MeshCapability
         public async Task StopAsync()
         {
             Cancel();
-            await _run.ConfigureAwait(false);
+            await _ended.Task.ConfigureAwait(false);
         }
 
         private async Task RunAsync()
@@ -516,9 +517,23 @@ public sealed class AudioCapability : MeshCapability
             }
             finally
             {
-                owner.Ended(this);
-                encoder.Dispose();
-                await reader.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    encoder.Dispose();
+                    await reader.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    AudioLog.StreamFailed(owner._logger, e, owner._source?.Description ?? "source");
+                }
+                finally
+                {
+                    // The source is released: a new start may open it now.
+                    owner.Ended(this);
+                    _stop.Dispose();
+                    _ended.TrySetResult();
+                }
+
                 AudioLog.StreamEnded(owner._logger, Chunks, reason);
                 if (reason != "stopped")
                 {
@@ -529,8 +544,6 @@ public sealed class AudioCapability : MeshCapability
                         w.WriteString("reason", reason);
                     }), to);
                 }
-
-                _stop.Dispose();
             }
         }
     }
