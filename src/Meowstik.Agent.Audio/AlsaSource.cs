@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Meowstik.Agent.Audio;
 
@@ -37,14 +38,25 @@ public sealed class AlsaSource : IAudioSource
         Process process = ExternalTool.Start(executable,
             ["-q", "-D", Device, "-t", "raw", "-f", "S16_LE", "-r", ExternalTool.Inv(format.SampleRate), "-c", ExternalTool.Inv(format.Channels)],
             redirectInput: false, redirectOutput: true);
-        process.ErrorDataReceived += static (_, _) => { };
+        var errors = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                if (e.Data is not null && errors.Length < 500)
+                {
+                    errors.AppendLine(e.Data);
+                }
+            }
+        };
         process.BeginErrorReadLine();
-        return ValueTask.FromResult<IAudioReader>(new Reader(process, format));
+        return ValueTask.FromResult<IAudioReader>(new Reader(process, format, Device, errors));
     }
 
-    private sealed class Reader(Process process, AudioFormat format) : IAudioReader
+    private sealed class Reader(Process process, AudioFormat format, string device, StringBuilder errors) : IAudioReader
     {
         private readonly Stream _stdout = process.StandardOutput.BaseStream;
+        private byte[] _bytes = [];
         private byte _odd;
         private bool _hasOdd;
 
@@ -54,7 +66,12 @@ public sealed class AlsaSource : IAudioSource
 
         public async ValueTask<int> ReadAsync(Memory<short> samples, CancellationToken cancellationToken)
         {
-            Memory<byte> bytes = new byte[samples.Length * 2];
+            if (_bytes.Length < samples.Length * 2)
+            {
+                _bytes = new byte[samples.Length * 2];
+            }
+
+            Memory<byte> bytes = _bytes.AsMemory(0, samples.Length * 2);
             int offset = 0;
             if (_hasOdd)
             {
@@ -66,6 +83,18 @@ public sealed class AlsaSource : IAudioSource
             int read = await _stdout.ReadAsync(bytes[offset..], cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                if (process.ExitCode != 0)
+                {
+                    string why;
+                    lock (errors)
+                    {
+                        why = errors.ToString().Trim();
+                    }
+
+                    throw new AudioDeviceException($"arecord on '{device}' failed (exit {process.ExitCode}): {why}");
+                }
+
                 return 0;
             }
 

@@ -317,7 +317,7 @@ public sealed class AudioCapability : MeshCapability
                 return CommandResult.Fail(DeviceError, "audio.stream_start: " + e.Message);
             }
 
-            var encoder = new OpusStreamEncoder(Format, TimeSpan.FromMilliseconds(_options.FrameMilliseconds), _options.Bitrate);
+            var encoder = new OpusStreamEncoder(Format, TimeSpan.FromMilliseconds(_options.FrameMilliseconds), _options.Bitrate, complexity: _options.Complexity);
             var stream = new ActiveStream(this, context.Publisher, reader, encoder, direct ? context.From : null);
             lock (_streamLock)
             {

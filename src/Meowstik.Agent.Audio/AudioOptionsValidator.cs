@@ -77,6 +77,11 @@ internal static class AudioOptionsValidator
             errors.Add($"{Key(nameof(AudioOptions.Bitrate))} is {options.Bitrate}: Opus takes 6000 to 510000 bits per second.");
         }
 
+        if (options.Complexity is < 0 or > 10)
+        {
+            errors.Add($"{Key(nameof(AudioOptions.Complexity))} is {options.Complexity}: Opus complexity is 0 (fastest) to 10 (best).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.TtsCommand))
         {
             errors.Add($"{Key(nameof(AudioOptions.TtsCommand))} is empty: name the espeak-ng program, e.g. espeak-ng.");

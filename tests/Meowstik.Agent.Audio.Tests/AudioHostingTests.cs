@@ -62,7 +62,7 @@ public sealed class AudioHostingTests
         using IHost host = Build(new()
         {
             ["Source"] = "WavFile", ["Sink"] = "WavFolder", ["SampleRate"] = "44100", ["Channels"] = "3", ["FrameMilliseconds"] = "25",
-            ["Bitrate"] = "1000", ["TtsVoice"] = "en; rm -rf /", ["MaxTextLength"] = "0", ["DefaultVolume"] = "101",
+            ["Bitrate"] = "1000", ["Complexity"] = "11", ["TtsVoice"] = "en; rm -rf /", ["MaxTextLength"] = "0", ["DefaultVolume"] = "101",
         });
         OptionsValidationException e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Meowstik:Audio:SourceFile is not set", e.Message);
@@ -71,6 +71,7 @@ public sealed class AudioHostingTests
         Assert.Contains("Meowstik:Audio:Channels is 3", e.Message);
         Assert.Contains("Meowstik:Audio:FrameMilliseconds is 25", e.Message);
         Assert.Contains("Meowstik:Audio:Bitrate is 1000", e.Message);
+        Assert.Contains("Meowstik:Audio:Complexity is 11", e.Message);
         Assert.Contains("Meowstik:Audio:TtsVoice 'en; rm -rf /' is not a voice name", e.Message);
         Assert.Contains("Meowstik:Audio:MaxTextLength is 0", e.Message);
         Assert.Contains("Meowstik:Audio:DefaultVolume is 101", e.Message);
