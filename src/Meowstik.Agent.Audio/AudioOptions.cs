@@ -65,8 +65,8 @@ public sealed class AudioOptions
     /// <summary>The Opus bitrate in bits per second (6000-510000). Default 32000.</summary>
     public int Bitrate { get; set; } = 32000;
 
-    /// <summary>The Opus encoder's complexity, 0 (fastest) to 10 (best). Default 5.</summary>
-    public int Complexity { get; set; } = 5;
+    /// <summary>The Opus encoder's complexity, 0 (least work) to 10 (best quality). Default 10.</summary>
+    public int Complexity { get; set; } = 10;
 
     /// <summary>The text-to-speech program (espeak-ng, a name on PATH or a path). Default <c>espeak-ng</c>.</summary>
     public string TtsCommand { get; set; } = "espeak-ng";

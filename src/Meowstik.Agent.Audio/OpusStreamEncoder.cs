@@ -28,8 +28,8 @@ public sealed class OpusStreamEncoder : IDisposable
     /// <param name="frameDuration">2.5, 5, 10, 20, 40 or 60 ms; 20 ms by default.</param>
     /// <param name="bitrate">Bits per second (6000-510000); 32000 by default (speech, mono).</param>
     /// <param name="application">The encoder's tuning; <see cref="OpusApplication.OPUS_APPLICATION_AUDIO"/> by default.</param>
-    /// <param name="complexity">0 (fastest) to 10 (best); 5 by default, about twice as fast as 10 in Concentus for speech.</param>
-    public OpusStreamEncoder(AudioFormat format, TimeSpan? frameDuration = null, int bitrate = 32000, OpusApplication application = OpusApplication.OPUS_APPLICATION_AUDIO, int complexity = 5)
+    /// <param name="complexity">0 (least work) to 10 (best quality, Opus' default); 10 by default.</param>
+    public OpusStreamEncoder(AudioFormat format, TimeSpan? frameDuration = null, int bitrate = 32000, OpusApplication application = OpusApplication.OPUS_APPLICATION_AUDIO, int complexity = 10)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(complexity);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(complexity, 10);
