@@ -1,12 +1,12 @@
 using System.Diagnostics.Metrics;
+using Meowstik.Agent;
 using Meowstik.Agent.Audio;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Meowstik.Agent;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds the audio plugin (<see cref="AudioCapability"/>) to an agent.</summary>
 public static class AudioAgentBuilderExtensions
