@@ -28,6 +28,7 @@ public sealed class MeshTestHub : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly bool _ownsDirectory;
+    private readonly List<(MeshAgent Agent, Task Run, CancellationTokenSource Stop)> _controllers = [];
     private readonly MeshTestHubOptions _options;
     private WebApplication? _app;
     private IServiceProvider? _services;
@@ -191,10 +192,52 @@ public sealed class MeshTestHub : IAsyncDisposable
     public async Task<string> IssueCreatorTokenAsync(string subject = "creator") =>
         (await Hub.IssueTokenAsync(new TokenIssueRequest { Role = MeshRole.Creator, Subject = subject })).Secret;
 
-    /// <summary>Stops the hub and deletes its files.</summary>
+    /// <summary>
+    /// Starts a controller on this hub, the other end of most end-to-end tests: a <see cref="MeshAgent"/> with a
+    /// creator token, running and online when the task completes. The hub stops and disposes it when it is disposed.
+    /// </summary>
+    /// <param name="deviceId">The controller's device id.</param>
+    /// <param name="subject">Who its creator token is for.</param>
+    /// <returns>The online controller.</returns>
+    /// <exception cref="TimeoutException">It did not come online within 15 seconds.</exception>
+    public async Task<MeshAgent> StartControllerAsync(string deviceId = "phone-001", string subject = "controller")
+    {
+        var agent = new MeshAgent(new MeshAgentOptions
+        {
+            HubUri = MeshUri,
+            DeviceId = deviceId,
+            DeviceType = "controller",
+            Token = await IssueCreatorTokenAsync(subject),
+        });
+        var stop = new CancellationTokenSource();
+        lock (_controllers)
+        {
+            _controllers.Add((agent, agent.RunAsync(stop.Token), stop));
+        }
+
+        await agent.WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        return agent;
+    }
+
+    /// <summary>Stops the controllers it started, then the hub, and deletes its files.</summary>
     /// <returns>A task that completes when the hub stopped.</returns>
     public async ValueTask DisposeAsync()
     {
+        (MeshAgent Agent, Task Run, CancellationTokenSource Stop)[] controllers;
+        lock (_controllers)
+        {
+            controllers = [.. _controllers];
+            _controllers.Clear();
+        }
+
+        foreach ((MeshAgent agent, Task run, CancellationTokenSource stop) in controllers)
+        {
+            await stop.CancelAsync();
+            await run.WaitAsync(TimeSpan.FromSeconds(10));
+            await agent.DisposeAsync();
+            stop.Dispose();
+        }
+
         await StopAsync();
         if (!_ownsDirectory)
         {

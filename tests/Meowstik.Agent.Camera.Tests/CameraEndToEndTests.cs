@@ -17,8 +17,6 @@ public sealed class CameraEndToEndTests : IAsyncLifetime
     private MeshTestHub _hub = null!;
     private IHost _camera = null!;
     private MeshAgent _phone = null!;
-    private CancellationTokenSource _stop = null!;
-    private Task _phoneRun = null!;
 
     public async Task InitializeAsync()
     {
@@ -40,21 +38,14 @@ public sealed class CameraEndToEndTests : IAsyncLifetime
         await _camera.StartAsync();
         await _camera.Services.GetRequiredService<MeshAgent>().WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
 
-        _phone = new MeshAgent(new MeshAgentOptions { HubUri = _hub.MeshUri, DeviceId = "phone-001", DeviceType = "phone", Token = await _hub.IssueCreatorTokenAsync("Jason") });
-        _stop = new CancellationTokenSource();
-        _phoneRun = _phone.RunAsync(_stop.Token);
-        await _phone.WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        _phone = await _hub.StartControllerAsync("phone-001", "Jason");
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _phoneRun.WaitAsync(TimeSpan.FromSeconds(10));
-        await _phone.DisposeAsync();
         await _camera.StopAsync();
         _camera.Dispose();
         await _hub.DisposeAsync();
-        _stop.Dispose();
     }
 
     [Fact]

@@ -66,10 +66,7 @@ public sealed class IotEndToEndTests
             }
 
             // A MeshAgent controller: params carry target and command; queries read the state and the sensor.
-            await using var phone = new MeshAgent(new MeshAgentOptions { HubUri = hub.MeshUri, DeviceId = "phone-002", Token = await hub.IssueCreatorTokenAsync("Jason") });
-            using var stop = new CancellationTokenSource();
-            Task run = phone.RunAsync(stop.Token);
-            await phone.WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            MeshAgent phone = await hub.StartControllerAsync("phone-002", "Jason");
 
             MeshReply off = await phone.SendCommandAsync("home-001", "proxy",
                 MeshJson.Raw("""{"target":"living_room_tv","command":{"action":"power","params":{"state":"off"}}}"""), TimeSpan.FromSeconds(15));
@@ -85,9 +82,6 @@ public sealed class IotEndToEndTests
             MeshRequestException e = await Assert.ThrowsAsync<MeshRequestException>(() => phone.SendCommandAsync("home-001", "proxy",
                 MeshJson.Raw("""{"target":"garage_door","command":{"action":"open"}}"""), TimeSpan.FromSeconds(15)));
             Assert.Equal(MqttBridgeCapability.UnknownTargetError, e.Code);
-
-            await stop.CancelAsync();
-            await run.WaitAsync(TimeSpan.FromSeconds(10));
         }
         finally
         {
