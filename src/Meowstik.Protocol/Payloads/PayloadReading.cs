@@ -51,6 +51,20 @@ internal static class PayloadReading
     }
 
     /// <summary>Reads the current value as an optional non-negative integer; null is "absent".</summary>
+    /// <summary>The current token opens an array whose elements are all strings; <paramref name="array"/> is its slice.</summary>
+    public static bool StringArray(Utf8JsonSlice payload, scoped ref Utf8JsonReader reader, out Utf8JsonSlice array)
+    {
+        array = default;
+        if (reader.TokenType != JsonTokenType.StartArray) return false;
+        Utf8JsonReader probe = reader;
+        while (probe.Read() && probe.TokenType != JsonTokenType.EndArray)
+        {
+            if (probe.TokenType != JsonTokenType.String) return false;
+        }
+        array = payload.SliceCurrent(ref reader);
+        return true;
+    }
+
     public static bool Int64(ref Utf8JsonReader reader, out long value)
     {
         value = 0;

@@ -178,24 +178,24 @@ public readonly ref struct RegisterPayload
             else if (reader.ValueTextEquals("capabilities"u8))
             {
                 reader.Read();
-                if (!StringArray(payload, ref reader, out capabilities)) return PayloadReading.Invalid(ref reader, "payload.capabilities", out error);
+                if (!PayloadReading.StringArray(payload, ref reader, out capabilities)) return PayloadReading.Invalid(ref reader, "payload.capabilities", out error);
             }
             else if (reader.ValueTextEquals("features"u8))
             {
                 reader.Read();
-                if (!StringArray(payload, ref reader, out features)) return PayloadReading.Invalid(ref reader, "payload.features", out error);
+                if (!PayloadReading.StringArray(payload, ref reader, out features)) return PayloadReading.Invalid(ref reader, "payload.features", out error);
             }
             else if (reader.ValueTextEquals("queries"u8))
             {
                 if (queries.IsPresent) return PayloadReading.Duplicate(ref reader, "payload.queries", out error);
                 reader.Read();
-                if (!StringArray(payload, ref reader, out queries)) return PayloadReading.Invalid(ref reader, "payload.queries", out error);
+                if (!PayloadReading.StringArray(payload, ref reader, out queries)) return PayloadReading.Invalid(ref reader, "payload.queries", out error);
             }
             else if (reader.ValueTextEquals("commands"u8))
             {
                 if (commands.IsPresent) return PayloadReading.Duplicate(ref reader, "payload.commands", out error);
                 reader.Read();
-                if (!StringArray(payload, ref reader, out commands)) return PayloadReading.Invalid(ref reader, "payload.commands", out error);
+                if (!PayloadReading.StringArray(payload, ref reader, out commands)) return PayloadReading.Invalid(ref reader, "payload.commands", out error);
             }
             else if (reader.ValueTextEquals("actions"u8))
             {
@@ -254,20 +254,6 @@ public readonly ref struct RegisterPayload
             }
         }
         value = payload.SliceCurrent(ref reader);
-        return true;
-    }
-
-    // An array whose elements are all strings.
-    private static bool StringArray(Utf8JsonSlice payload, scoped ref Utf8JsonReader reader, out Utf8JsonSlice array)
-    {
-        array = default;
-        if (reader.TokenType != JsonTokenType.StartArray) return false;
-        Utf8JsonReader probe = reader;
-        while (probe.Read() && probe.TokenType != JsonTokenType.EndArray)
-        {
-            if (probe.TokenType != JsonTokenType.String) return false;
-        }
-        array = payload.SliceCurrent(ref reader);
         return true;
     }
 }

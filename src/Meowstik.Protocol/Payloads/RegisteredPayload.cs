@@ -72,7 +72,7 @@ public readonly ref struct RegisteredPayload
             else if (reader.ValueTextEquals("features"u8))
             {
                 reader.Read();
-                if (!StringArray(payload, ref reader, out features)) return PayloadReading.Invalid(ref reader, "payload.features", out error);
+                if (!PayloadReading.StringArray(payload, ref reader, out features)) return PayloadReading.Invalid(ref reader, "payload.features", out error);
             }
             else
             {
@@ -82,20 +82,6 @@ public readonly ref struct RegisteredPayload
         }
         if (!status.IsPresent) return PayloadReading.Missing("payload.status", out error);
         value = new RegisteredPayload { Status = status, SessionId = session, HeartbeatIntervalMs = interval, Features = new Utf8StringArray(features) };
-        return true;
-    }
-
-    // An array whose elements are all strings.
-    private static bool StringArray(Utf8JsonSlice payload, scoped ref Utf8JsonReader reader, out Utf8JsonSlice array)
-    {
-        array = default;
-        if (reader.TokenType != JsonTokenType.StartArray) return false;
-        Utf8JsonReader probe = reader;
-        while (probe.Read() && probe.TokenType != JsonTokenType.EndArray)
-        {
-            if (probe.TokenType != JsonTokenType.String) return false;
-        }
-        array = payload.SliceCurrent(ref reader);
         return true;
     }
 }
