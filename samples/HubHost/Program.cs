@@ -4,8 +4,12 @@
 // Every hub setting comes from configuration, section Meowstik:Hub (see appsettings.json beside this file): the JSON file,
 // environment variables (Meowstik__Hub__RateLimitBurst=800, Meowstik__Hub__Sqlite__DatabasePath=/var/lib/meowstik/hub.db)
 // or the command line (--Meowstik:Hub:Endpoints:PathPrefix=/mesh). A misspelt key or a value out of range stops the hub at
-// start-up with a message naming the key. --urls and every ASP.NET Core/Kestrel option work as usual (HTTPS for wss://
-// through Kestrel's normal certificate configuration).
+// start-up with a message naming the key. --urls and every ASP.NET Core/Kestrel option work as usual.
+// It serves http://localhost:5000 and https://localhost:5001 (wss://) by default ("Urls" in appsettings.json). Without a
+// configured certificate (Kestrel:Certificates:Default) https uses a self-signed development certificate created on first
+// run in the data folder, beside the database; its public part (hubhost-dev-cert.pem) is what agents trust.
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using HubHost;
 using Meowstik.Hub.AspNetCore;
 using Meowstik.Hub.Core;
@@ -25,6 +29,26 @@ if (args.Length > 0 && args[0] == "token")
 }
 
 builder.Services.AddMeowstikHub(hubSection);
+
+// https/wss: the configured certificate if there is one, else the development certificate, created when https first binds.
+builder.WebHost.UseKestrelHttpsConfiguration();
+X509Certificate2? developmentCertificate = null;
+if (!builder.Configuration.GetSection("Kestrel:Certificates:Default").Exists())
+{
+    string dataFolder = Path.GetDirectoryName(Path.GetFullPath(
+        hubSection[$"{SqliteHubOptions.SectionName}:{nameof(SqliteHubOptions.DatabasePath)}"] ?? SqliteHubOptions.DefaultDatabasePath))!;
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+    {
+        if (developmentCertificate is null)
+        {
+            developmentCertificate = DevelopmentCertificate.LoadOrCreate(dataFolder, TimeProvider.System, out bool created);
+            string pem = Path.Combine(dataFolder, DevelopmentCertificate.PublicFileName);
+            string pin = Convert.ToBase64String(SHA256.HashData(developmentCertificate.PublicKey.ExportSubjectPublicKeyInfo()));
+            Console.WriteLine($"{(created ? "Created" : "Using")} the development certificate {pem} (pin-sha256 {pin}); agents trust it through Meowstik:Agent:Tls.");
+        }
+        https.ServerCertificate = developmentCertificate;
+    }));
+}
 
 WebApplication app = builder.Build();
 app.MapMeowstikHub();

@@ -168,6 +168,15 @@ public sealed class MeshAgentOptions
             yield return new(nameof(Token), $"{Key(nameof(Token))} is not set: the hub requires a device token (or set MeshAgentOptions.TokenProvider in code).");
         }
 
+        for (int i = 0; i < Tls.TrustedCertificateAuthorityFiles.Count; i++)
+        {
+            string file = Tls.TrustedCertificateAuthorityFiles[i];
+            if (!File.Exists(file))
+            {
+                yield return new(nameof(Tls), $"{Key($"Tls:TrustedCertificateAuthorityFiles:{i}")} '{file}' does not exist (a PEM or DER certificate file).", file);
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(DeviceType))
         {
             yield return new(nameof(DeviceType), $"{Key(nameof(DeviceType))} must not be empty.");

@@ -14,7 +14,7 @@ internal static class CodeOnlySettings
         (nameof(MeshAgentOptions.TokenProvider), "set Token, or TokenProvider in code"),
         (nameof(MeshAgentOptions.ReconnectPolicy), "configure Reconnect:InitialDelay and Reconnect:MaxDelay, or set ReconnectPolicy in code"),
         (nameof(MeshAgentOptions.Proxy), "set Proxy in code; without it the system proxy (HTTPS_PROXY) is used"),
-        ("Tls:" + nameof(MeshAgentTlsOptions.TrustedCertificateAuthorities), "add the certificates in code, or pin keys with Tls:PinnedPublicKeySha256"),
+        ("Tls:" + nameof(MeshAgentTlsOptions.TrustedCertificateAuthorities), "name certificate files in Tls:TrustedCertificateAuthorityFiles, or add the certificates in code"),
         ("Tls:" + nameof(MeshAgentTlsOptions.ClientCertificates), "add the certificates in code"),
         ("Tls:" + nameof(MeshAgentTlsOptions.RemoteCertificateValidation), "set the callback in code"),
     ];

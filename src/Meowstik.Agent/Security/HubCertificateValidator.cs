@@ -18,7 +18,28 @@ internal sealed class HubCertificateValidator
             _authorities.Add(authority as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(authority.GetRawCertData()));
         }
 
+        foreach (string file in options.TrustedCertificateAuthorityFiles)
+        {
+            _authorities.AddRange(LoadAuthorities(file));
+        }
+
         _pins = new HashSet<string>(options.PinnedPublicKeySha256, StringComparer.Ordinal);
+    }
+
+    /// <summary>Reads the certificates of a PEM file (one or more) or a DER file.</summary>
+    internal static X509Certificate2Collection LoadAuthorities(string file)
+    {
+        var certificates = new X509Certificate2Collection();
+        if (File.ReadAllText(file).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+        {
+            certificates.ImportFromPemFile(file);
+        }
+        else
+        {
+            certificates.Add(X509CertificateLoader.LoadCertificateFromFile(file));
+        }
+
+        return certificates;
     }
 
     /// <summary>Builds the callback to put on <c>ClientWebSocketOptions.RemoteCertificateValidationCallback</c>, or null for platform defaults.</summary>
@@ -29,7 +50,7 @@ internal sealed class HubCertificateValidator
             return custom;
         }
 
-        if (options.TrustedCertificateAuthorities.Count == 0 && options.PinnedPublicKeySha256.Count == 0)
+        if (options.TrustedCertificateAuthorities.Count == 0 && options.TrustedCertificateAuthorityFiles.Count == 0 && options.PinnedPublicKeySha256.Count == 0)
         {
             return null;
         }

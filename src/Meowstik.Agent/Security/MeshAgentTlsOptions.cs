@@ -5,8 +5,8 @@ namespace Meowstik.Agent;
 
 /// <summary>
 /// TLS settings for <c>wss://</c> hubs. With nothing set the platform's normal certificate validation applies.
-/// Configuration binds <see cref="PinnedPublicKeySha256"/> (<c>Meowstik:Agent:Tls:PinnedPublicKeySha256:0</c>…); the certificates
-/// and the callback are objects, set in code.
+/// Configuration binds <see cref="TrustedCertificateAuthorityFiles"/> (<c>Meowstik:Agent:Tls:TrustedCertificateAuthorityFiles:0</c>…)
+/// and <see cref="PinnedPublicKeySha256"/>; the certificate objects and the callback are set in code.
 /// </summary>
 public sealed class MeshAgentTlsOptions
 {
@@ -16,6 +16,13 @@ public sealed class MeshAgentTlsOptions
     /// </summary>
     /// <remarks>An <see cref="X509CertificateCollection"/>, like <see cref="ClientCertificates"/>: add <see cref="X509Certificate2"/>s.</remarks>
     public X509CertificateCollection TrustedCertificateAuthorities { get; } = [];
+
+    /// <summary>
+    /// Files holding private certificate authorities to trust, like <see cref="TrustedCertificateAuthorities"/> (PEM, one or
+    /// more certificates, or DER): a home server's CA, or the self-signed certificate a development hub created. Read when
+    /// the agent connects; a missing file fails validation at start. Default: empty.
+    /// </summary>
+    public IList<string> TrustedCertificateAuthorityFiles { get; } = [];
 
     /// <summary>
     /// Certificate pins: base64 SHA-256 hashes of the SubjectPublicKeyInfo (the HPKP "pin-sha256" form) of any

@@ -41,6 +41,8 @@ public partial class MeshAgentConfigurationTests
         ["Meowstik:Agent:RequestTimeout"] = "00:00:06",
         ["Meowstik:Agent:MaxMessageBytes"] = "65536",
         ["Meowstik:Agent:Tls:PinnedPublicKeySha256:0"] = "pin1",
+        // Validation checks that the file exists; its certificates are read when the agent connects.
+        ["Meowstik:Agent:Tls:TrustedCertificateAuthorityFiles:0"] = typeof(MeshAgentConfigurationTests).Assembly.Location,
         ["Meowstik:Agent:RequestHeaders:X-Site"] = "home",
     };
 
@@ -113,6 +115,7 @@ public partial class MeshAgentConfigurationTests
         Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(6)), (o.CommandTimeout, o.RequestTimeout));
         Assert.Equal(65536, o.MaxMessageBytes);
         Assert.Equal(["pin1"], o.Tls.PinnedPublicKeySha256);
+        Assert.Equal([typeof(MeshAgentConfigurationTests).Assembly.Location], o.Tls.TrustedCertificateAuthorityFiles);
         Assert.Equal("home", o.RequestHeaders["X-Site"]);
         o.Validate();
     }
@@ -172,6 +175,24 @@ public partial class MeshAgentConfigurationTests
     {
         InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Bind(Minimal(("Meowstik:Agent:" + key, value))));
         Assert.StartsWith("Meowstik:Agent:" + key.Replace(":0", string.Empty, StringComparison.Ordinal) + " cannot be set from configuration", error.Message);
+    }
+
+    [Fact]
+    public void Trusted_certificate_files_bind_and_a_missing_one_is_an_error_naming_its_key()
+    {
+        string pem = Path.GetTempFileName();
+        try
+        {
+            MeshAgentOptions bound = Bind(Minimal(("Meowstik:Agent:Tls:TrustedCertificateAuthorityFiles:0", pem)));
+            Assert.Equal([pem], bound.Tls.TrustedCertificateAuthorityFiles);
+        }
+        finally
+        {
+            File.Delete(pem);
+        }
+
+        var error = Assert.ThrowsAny<Exception>(() => Bind(Minimal(("Meowstik:Agent:Tls:TrustedCertificateAuthorityFiles:0", "/nonexistent/ca.pem"))));
+        Assert.Contains("Meowstik:Agent:Tls:TrustedCertificateAuthorityFiles:0 '/nonexistent/ca.pem' does not exist", error.Message);
     }
 
     [Fact]

@@ -60,6 +60,27 @@ public sealed class TlsIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Trusting_the_private_ca_from_a_pem_file_connects()
+    {
+        string pem = Path.Combine(Path.GetTempPath(), $"meowstik-ca-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(pem, _ca.ExportCertificatePem() + "\n");
+        try
+        {
+            await using var agent = new MeshAgent(Options(tls => tls.TrustedCertificateAuthorityFiles.Add(pem)));
+            using var stop = new CancellationTokenSource();
+            Task run = agent.RunAsync(stop.Token);
+            await agent.WaitUntilOnlineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.True(_hub.Hub.IsOnline("pi-tls"));
+            await stop.CancelAsync();
+            await run;
+        }
+        finally
+        {
+            File.Delete(pem);
+        }
+    }
+
+    [Fact]
     public async Task An_untrusted_ca_or_a_wrong_pin_never_connects_and_keeps_retrying()
     {
         foreach (Action<MeshAgentTlsOptions> tls in new Action<MeshAgentTlsOptions>[]
