@@ -68,7 +68,7 @@ internal static class CanChecks
         using var ecu = new EcuSocket(Interface);
         try
         {
-            await Hil.Check("can: SocketCAN source with KernelFilter 1A0 decodes only 0x1A0 frames another socket writes (DBC, Intel + Motorola)", async () =>
+            await Hil.Check("can: the SocketCAN source with the KernelFilter option passes only 0x1A0 of the frames another socket writes, DBC-decoded (Intel + Motorola)", async () =>
             {
                 JsonElement sub = Hil.Ok(await Hil.Call(can, mesh, "can.subscribe", """{"mode":"signals","max_rate_hz":100}"""), "can.subscribe");
                 Hil.Expect(sub.GetProperty("codec").GetString() == "json", "subscription codec is not json");

@@ -30,7 +30,10 @@ ls /dev/gpiochip* /dev/video* /dev/i2c-* 2>&1 | tr '\n' ' '; echo
 
 echo "init: uptime $(cut -d' ' -f1 /proc/uptime)s, running /test"
 cd /tmp
-timeout "${HIL_TEST_TIMEOUT:-600}" /test
-echo "HIL EXIT $? (uptime $(cut -d' ' -f1 /proc/uptime)s)"
+# HIL_REPEAT=N runs the checks N times in one boot (to shake out flaky checks); run.sh expects N summaries.
+for i in $(seq "${HIL_REPEAT:-1}"); do
+  timeout "${HIL_TEST_TIMEOUT:-600}" /test
+  echo "HIL EXIT $? (run $i, uptime $(cut -d' ' -f1 /proc/uptime)s)"
+done
 dmesg | grep -iE 'BUG|Oops|WARNING|taint' | head -10
 poweroff -f

@@ -7,6 +7,7 @@
 #   W=/tmp/hil ACCEL=kvm tests/Meowstik.Hil/run.sh # another work folder; KVM where it can boot a stock kernel
 #   HIL_BREAK=can-filter tests/Meowstik.Hil/run.sh # inject a fault (can-filter, gpio-line, i2c-addr): the step must fail
 #   HIL_ONLY=can,gpio tests/Meowstik.Hil/run.sh    # only some suites (can, gpio, camera, iot)
+#   HIL_REPEAT=20 HIL_TIMEOUT=1200 tests/Meowstik.Hil/run.sh  # the checks 20 times in one boot (flakiness)
 #
 # Everything that can be reused is cached in the work folder W (default artifacts/hil): the kernel, the built modules,
 # the gpio-sim sources, the published test program. A second run only re-publishes (incremental) and boots.
@@ -118,6 +119,8 @@ echo "  modules: $(wc -l < "$R/modorder"), initramfs $(du -h "$W/initrd.cpio.gz"
 APPEND="console=ttyS0 quiet panic=-1"
 [ -z "${HIL_BREAK:-}" ] || APPEND="$APPEND HIL_BREAK=$HIL_BREAK"
 [ -z "${HIL_ONLY:-}" ] || APPEND="$APPEND HIL_ONLY=$HIL_ONLY"
+REPEAT=${HIL_REPEAT:-1}
+[ "$REPEAT" -eq 1 ] || APPEND="$APPEND HIL_REPEAT=$REPEAT"
 step "booting $KV under qemu ($ACCEL)"
 LOG=$W/console.log
 set +e
@@ -128,8 +131,9 @@ set -e
 passed=$(grep -c '^HIL PASS ' "$LOG" || true)
 failed=$(grep -c '^HIL FAIL ' "$LOG" || true)
 step "done (qemu exit $qemu_status)"
-if ! grep -q '^HIL SUMMARY ' "$LOG"; then
-  echo "hil: the VM never reported a summary (qemu exit $qemu_status; see $LOG)"
+summaries=$(grep -c '^HIL SUMMARY ' "$LOG" || true)
+if [ "$summaries" -lt "$REPEAT" ]; then
+  echo "hil: the VM reported $summaries of $REPEAT summaries: the checks crashed or hung, or the VM never booted (qemu exit $qemu_status; see $LOG)"
   echo "$passed passed, $((failed + 1)) failed"
   exit 1
 fi
