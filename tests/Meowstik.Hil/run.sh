@@ -34,6 +34,13 @@ if [ -n "$need" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 
+# ---- the checks, published with NativeAOT while the kernel and modules are prepared (CPU-bound vs mostly download/xz)
+rm -f "$W/publish.rc"
+( dotnet publish "$HERE/Meowstik.Hil.csproj" -c Release -r linux-x64 -o "$W/app" -nologo -v q > "$W/publish.log" 2>&1
+  echo $? > "$W/publish.rc" ) &
+PUBLISH=$!
+trap 'if [ -n "$PUBLISH" ]; then pkill -P "$PUBLISH" 2>/dev/null; kill "$PUBLISH" 2>/dev/null; fi' EXIT   # a failed step stops the publish
+
 # ---- the kernel: the ABI linux-image-amd64 depends on today (not pinned), its headers for the out-of-tree modules
 KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}' || true)
 if [ -z "$KPKG" ]; then apt_update; KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}'); fi
@@ -86,11 +93,14 @@ mkdir -p "$KD/extra"
 cp "$MB/gpio-sim/gpio-sim.ko" "$MB/xs/i2c-xfer-stub.ko" "$KD/extra/"
 depmod -b "$K" "$KV"
 
-# ---- the checks, published with NativeAOT (no .NET runtime in the VM)
-step "publishing tests/Meowstik.Hil (NativeAOT)"
-dotnet publish "$HERE/Meowstik.Hil.csproj" -c Release -r linux-x64 -o "$W/app" -nologo -v q \
-  | grep -vE "warning (NU1603|IL2104|IL3053)" || true
-[ -x "$W/app/Meowstik.Hil" ] || { echo "hil: the NativeAOT publish produced no $W/app/Meowstik.Hil"; exit 1; }
+# ---- the checks, published with NativeAOT (no .NET runtime in the VM); waited for before the initramfs
+step "waiting for the NativeAOT publish ($W/publish.log)"
+wait "$PUBLISH" || true
+PUBLISH=""
+rc=$(cat "$W/publish.rc" 2>/dev/null || echo 1)
+grep -vE "warning (NU1603|IL2104|IL3053)" "$W/publish.log" || true
+[ "$rc" -eq 0 ] && [ -x "$W/app/Meowstik.Hil" ] || { echo "hil: the NativeAOT publish failed (exit $rc, $W/publish.log)"; exit 1; }
+step "published"
 
 # ---- the initramfs: busybox, /init, the modules in dependency order, /test and the libraries ldd names, can-utils
 step "building the initramfs"
