@@ -94,6 +94,28 @@ internal static class GpioChecks
         });
     }
 
+    /// <summary>No GpioDriver registered: the plugin opens <c>new GpioController()</c>, the board's default driver, as on a device.</summary>
+    public static async Task DefaultDriver()
+    {
+        string chip = File.ReadAllText("/run/gpiosim_chip").Trim();
+        string dev = File.ReadAllText("/run/gpiosim_dev").Trim();
+        await Hil.Check("gpio: with no driver registered the plugin's default GpioController reads the gpio-sim chip", async () =>
+        {
+            Hil.Expect(chip == "gpiochip0", $"the gpio-sim chip is {chip}; the default driver opens gpiochip0");
+            var services = new ServiceCollection();
+            services.AddMeowstikAgent(o => o.DeviceId = "hil-vm").AddGpio(o => o.Pins.Add(new GpioPinOptions { Number = 2, Name = "door", Mode = GpioPinMode.Input }));
+            await using ServiceProvider provider = services.BuildServiceProvider();
+            GpioCapability gpio = provider.GetRequiredService<GpioCapability>();
+            var mesh = new HilPublisher();
+            string pull = $"/sys/devices/platform/{dev}/{chip}/sim_gpio2/pull";
+            File.WriteAllText(pull, "pull-up");
+            JsonElement high = Hil.Ok(await Hil.Call(gpio, mesh, "gpio.read", """{"pin":"door"}""", CommandKind.Query), "gpio.read");
+            File.WriteAllText(pull, "pull-down");
+            JsonElement low = Hil.Ok(await Hil.Call(gpio, mesh, "gpio.read", """{"pin":"door"}""", CommandKind.Query), "gpio.read");
+            Hil.Expect(high.GetProperty("value").GetInt32() == 1 && low.GetProperty("value").GetInt32() == 0, $"reads {high} then {low}, expected 1 then 0");
+        });
+    }
+
     private static List<(string Edge, int Value, string? To)> Edges(HilPublisher mesh) =>
         [.. mesh.Events.Where(e => e.Name == GpioCapability.EdgeEvent && e.Data.GetProperty("pin").GetInt32() == Button)
             .Select(e => (e.Data.GetProperty("edge").GetString()!, e.Data.GetProperty("value").GetInt32(), e.To))];

@@ -8,7 +8,11 @@ string only = Environment.GetEnvironmentVariable("HIL_ONLY") ?? "can,gpio,camera
 var suites = new (string Name, Func<Task> Run)[]
 {
     ("can", CanChecks.RunAll),
-    ("gpio", GpioChecks.RunAll),
+    ("gpio", async () =>
+    {
+        await GpioChecks.RunAll();
+        await GpioChecks.DefaultDriver();
+    }),
     ("camera", CameraChecks.RunAll),
     ("iot", IotChecks.RunAll),
 };
