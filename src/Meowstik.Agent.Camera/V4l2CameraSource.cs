@@ -69,7 +69,8 @@ public sealed class V4l2CameraSource : ICameraSource
         try
         {
             device = VideoDevice.Create(new VideoConnectionSettings(bus, ((uint)_width, (uint)_height), VideoPixelFormat.YUYV));
-            device.DevicePath = _path;
+            // VideoDevice opens DevicePath + BusId: DevicePath is the prefix ("/dev/video" of "/dev/video0"), not the whole path.
+            device.DevicePath = _path[..^bus.ToString(CultureInfo.InvariantCulture).Length];
             List<VideoPixelFormat> formats = [.. device.GetSupportedPixelFormats()];
             VideoPixelFormat pixelFormat = formats.Contains(VideoPixelFormat.MJPEG) ? VideoPixelFormat.MJPEG
                 : formats.Contains(VideoPixelFormat.JPEG) ? VideoPixelFormat.JPEG
