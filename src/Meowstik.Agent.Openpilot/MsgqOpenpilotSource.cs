@@ -20,7 +20,7 @@ public sealed class MsgqOpenpilotSource : IOpenpilotSource, IDisposable
 
     /// <summary>Creates the source.</summary>
     /// <param name="root">The folder of the queues; default <c>/dev/shm</c>.</param>
-    /// <param name="prefix">openpilot's <c>OPENPILOT_PREFIX</c> (queues in <c>&lt;root&gt;/msgq_&lt;prefix&gt;/&lt;service&gt;</c>); null reads the environment variable.</param>
+    /// <param name="prefix">openpilot's <c>OPENPILOT_PREFIX</c> (queues in <c>&lt;root&gt;/msgq_&lt;prefix&gt;/&lt;service&gt;</c>); null reads the environment variable, empty means none.</param>
     /// <param name="services">The services; default <see cref="DefaultServices"/>.</param>
     /// <param name="headerSize">384 or 312 to force the msgq header size; 0 infers it per file.</param>
     /// <param name="timeProvider">Drives the poll delay.</param>
@@ -28,7 +28,8 @@ public sealed class MsgqOpenpilotSource : IOpenpilotSource, IDisposable
     public MsgqOpenpilotSource(string? root = null, string? prefix = null, IReadOnlyList<string>? services = null, int headerSize = 0, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
         Root = string.IsNullOrEmpty(root) ? "/dev/shm" : root;
-        Prefix = prefix ?? Environment.GetEnvironmentVariable("OPENPILOT_PREFIX");
+        string? p = prefix ?? Environment.GetEnvironmentVariable("OPENPILOT_PREFIX");
+        Prefix = string.IsNullOrEmpty(p) ? null : p;
         Services = services is { Count: > 0 } ? [.. services] : DefaultServices;
         _readers = [.. Services.Select(s => new MsgqRingReader(QueuePath(Root, Prefix, s), headerSize))];
         _buffers = [.. Services.Select(_ => new byte[4096])];
