@@ -60,6 +60,20 @@ public sealed class MsgqOpenpilotSource : IOpenpilotSource, IDisposable
     public static string QueuePath(string root, string? prefix, string service) =>
         string.IsNullOrEmpty(prefix) ? Path.Combine(root, "msgq_" + service) : Path.Combine(root, "msgq_" + prefix, service);
 
+    /// <summary>
+    /// Whether openpilot's msgq queue for <paramref name="service"/> exists, i.e. openpilot runs (or ran) on this device:
+    /// an app can choose between this plugin and a simulation with it.
+    /// </summary>
+    /// <param name="root">The folder; default <c>/dev/shm</c>.</param>
+    /// <param name="prefix">OPENPILOT_PREFIX; null reads the environment variable.</param>
+    /// <param name="service">The service; default <c>carState</c>.</param>
+    /// <returns>Whether the queue file exists.</returns>
+    public static bool QueueExists(string? root = null, string? prefix = null, string service = "carState")
+    {
+        string? p = prefix ?? Environment.GetEnvironmentVariable("OPENPILOT_PREFIX");
+        return File.Exists(QueuePath(string.IsNullOrEmpty(root) ? "/dev/shm" : root, string.IsNullOrEmpty(p) ? null : p, service));
+    }
+
     /// <summary>Reads every queue once, handing new messages to <paramref name="onMessage"/>.</summary>
     /// <param name="onMessage">The handler.</param>
     /// <returns>The number of messages handed over.</returns>

@@ -211,6 +211,9 @@ public sealed class MsgqRingReaderTests : IDisposable
 
         using var queue = new MsgqTestQueue(Path.Combine(_dir, "msgq_sim1", "carState"));
         queue.Send(Capnp.Vector("2026-06_carState"));
+        Assert.True(MsgqOpenpilotSource.QueueExists(_dir, "sim1"));
+        Assert.False(MsgqOpenpilotSource.QueueExists(_dir, "sim2"));
+        Assert.False(MsgqOpenpilotSource.QueueExists(_dir, "sim1", "selfdriveState"));
         using var source = new MsgqOpenpilotSource(_dir, "sim1", ["carState", "selfdriveState"]);
         Assert.Equal("sim1", source.Prefix);
         var seen = new List<(string, byte[])>();
