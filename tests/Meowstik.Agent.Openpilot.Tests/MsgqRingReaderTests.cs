@@ -142,6 +142,30 @@ public sealed class MsgqRingReaderTests : IDisposable
     }
 
     [Fact]
+    public void Reading_the_newest_message_allocates_nothing_once_the_buffer_fits()
+    {
+        using var queue = new MsgqTestQueue(Path.Combine(_dir, "msgq_carState"), dataSize: 4096);
+        using var reader = new MsgqRingReader(queue.Path);
+        byte[] message = Capnp.Vector("2026-06_carState");
+        byte[] buffer = new byte[512];
+        queue.Send(message);
+        Assert.Equal(MsgqReadStatus.Message, reader.TryReadLatest(ref buffer, out _)); // opens the mapping
+        long allocated = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            queue.Send(message); // wraps every ~20 messages
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            MsgqReadStatus status = reader.TryReadLatest(ref buffer, out int length);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(MsgqReadStatus.Message, status);
+            Assert.Equal(message.Length, length);
+        }
+
+        Assert.Equal(0, allocated);
+        Assert.True(queue.WrapMarkers > 5);
+    }
+
+    [Fact]
     public void A_missing_queue_is_missing_until_openpilot_creates_it()
     {
         string path = Path.Combine(_dir, "msgq_gpsLocation");
