@@ -1,0 +1,75 @@
+@0xf3b1f17e25a4285c;
+enum E { disabled @0; preEnabled @1; enabled @2; softDisabling @3; overriding @4; }
+struct S { x @0 :Float32; }
+struct ControlsState {
+  longitudinalPlanMonoTime @28 :UInt64;
+  lateralPlanMonoTime @50 :UInt64;
+  longControlState @30 :E;
+  upAccelCmd @4 :Float32;
+  uiAccelCmd @5 :Float32;
+  ufAccelCmd @33 :Float32;
+  curvature @37 :Float32;
+  desiredCurvature @61 :Float32;
+  forceDecel @51 :Bool;
+  lateralControlState :union {
+    pidState @53 :S;
+    angleState @58 :S;
+    debugState @59 :S;
+    torqueState @60 :S;
+    curvatureStateDEPRECATED @65 :S;
+    lqrStateDEPRECATED @55 :S;
+    indiStateDEPRECATED @52 :S;
+  }
+  vEgoDEPRECATED @0 :Float32;
+  vEgoRawDEPRECATED @32 :Float32;
+  aEgoDEPRECATED @1 :Float32;
+  canMonoTimeDEPRECATED @16 :UInt64;
+  radarStateMonoTimeDEPRECATED @17 :UInt64;
+  mdMonoTimeDEPRECATED @18 :UInt64;
+  yActualDEPRECATED @6 :Float32;
+  yDesDEPRECATED @7 :Float32;
+  upSteerDEPRECATED @8 :Float32;
+  uiSteerDEPRECATED @9 :Float32;
+  ufSteerDEPRECATED @34 :Float32;
+  aTargetMinDEPRECATED @10 :Float32;
+  aTargetMaxDEPRECATED @11 :Float32;
+  rearViewCamDEPRECATED @23 :Bool;
+  driverMonitoringOnDEPRECATED @43 :Bool;
+  hudLeadDEPRECATED @14 :Int32;
+  alertSoundDEPRECATED @45 :Text;
+  angleModelBiasDEPRECATED @27 :Float32;
+  gpsPlannerActiveDEPRECATED @40 :Bool;
+  decelForTurnDEPRECATED @47 :Bool;
+  decelForModelDEPRECATED @54 :Bool;
+  awarenessStatusDEPRECATED @26 :Float32;
+  angleSteersDEPRECATED @13 :Float32;
+  vCurvatureDEPRECATED @46 :Float32;
+  mapValidDEPRECATED @49 :Bool;
+  jerkFactorDEPRECATED @12 :Float32;
+  steerOverrideDEPRECATED @20 :Bool;
+  steeringAngleDesiredDegDEPRECATED @29 :Float32;
+  canMonoTimesDEPRECATED @21 :List(UInt64);
+  desiredCurvatureRateDEPRECATED @62 :Float32;
+  canErrorCounterDEPRECATED @57 :UInt32;
+  vPidDEPRECATED @2 :Float32;
+  alertBlinkingRateDEPRECATED @42 :Float32;
+  alertText1DEPRECATED @24 :Text;
+  alertText2DEPRECATED @25 :Text;
+  alertStatusDEPRECATED @38 :E;
+  alertSizeDEPRECATED @39 :E;
+  alertTypeDEPRECATED @44 :Text;
+  alertSound2DEPRECATED @56 :E;
+  engageableDEPRECATED @41 :Bool;
+  stateDEPRECATED @31 :E;
+  enabledDEPRECATED @19 :Bool;
+  activeDEPRECATED @36 :Bool;
+  experimentalModeDEPRECATED @64 :Bool;
+  personalityDEPRECATED @66 :E;
+  vCruiseDEPRECATED @22 :Float32;
+  vCruiseClusterDEPRECATED @63 :Float32;
+  startMonoTimeDEPRECATED @48 :UInt64;
+  cumLagMsDEPRECATED @15 :Float32;
+  aTargetDEPRECATED @35 :Float32;
+  vTargetLeadDEPRECATED @3 :Float32;
+}
+struct VisionPolicyStateProbe { x @0 :Bool; }
