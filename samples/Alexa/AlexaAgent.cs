@@ -30,11 +30,12 @@ public static class AlexaAgent
         if (settings.Simulation)
         {
             notes.Add($"simulation: speech is written as WAV files to {folder} (no speaker)");
-            string? espeak = SampleHost.FindTool(config[$"{AudioOptions.SectionName}:TtsCommand"] is { Length: > 0 } tts ? tts : "espeak-ng");
+            string tool = config[$"{AudioOptions.SectionName}:TtsCommand"] is { Length: > 0 } tts ? tts : "espeak-ng";
+            string? espeak = SampleHost.FindTool(tool);
             if (espeak is null)
             {
                 builder.Services.TryAddSingleton<ITextToSpeech>(new SimulatedSpeech());
-                notes.Add("simulation: espeak-ng is not installed, so speak renders a placeholder tone of the speech's length (engine 'simulated-tone')");
+                notes.Add($"simulation: {tool} is not installed, so speak renders a placeholder tone of the speech's length (engine 'simulated-tone')");
             }
             else
             {

@@ -193,7 +193,7 @@ public sealed class VehicleCapability : MeshCapability
                 w.WriteString("snapshot", snapshot);
             }
         });
-        ctx.Publisher.PublishEvent(MomentEvent, data);
+        ctx.Publisher.PublishEvent(MomentEvent, data, to: "broadcast");   // every device allowed to observe the car
         return CommandResult.Ok(data);
     }
 

@@ -23,8 +23,10 @@ internal sealed class SampleSettings
     /// <summary>Simulated hardware (the default) or the real one configured in the plugins' sections.</summary>
     public bool Simulation { get; init; } = true;
 
-    /// <summary>The endpoint: <c>{Hub}/ws/vehicle/{DeviceId}</c> (or the given path when <see cref="Hub"/> has one).</summary>
-    public Uri Endpoint(string kindPath) => Hub.AbsolutePath is "/" or "" ? MeshPaths.ForKind(Hub, kindPath, DeviceId) : Hub;
+    /// <summary>The endpoint: <c>{Hub}/ws/vehicle/{DeviceId}</c>, <c>{Hub}/ws/mesh</c>, or <see cref="Hub"/> itself when it has a path.</summary>
+    public Uri Endpoint(string kindPath) => Hub.AbsolutePath is not ("/" or "") ? Hub
+        : kindPath == MeshPaths.Mesh ? new Uri(Hub, MeshPaths.Mesh)
+        : MeshPaths.ForKind(Hub, kindPath, DeviceId);
 }
 
 /// <summary>A setting is missing or wrong; the message names the key and how to set it.</summary>

@@ -2,7 +2,7 @@
 """Generates the Comma3x sample's simulated drive: drive.nmea (GPS, 1 Hz RMC+GGA) and drive.candump.log
 (`candump -L` format, 10 Hz VEHICLE_SPEED and CRUISE_STATE frames of vehicle.dbc), from one speed profile, so the
 CAN speed and the GPS positions agree. Deterministic: run `python3 generate_drive.py` here to reproduce the files.
-The drive: 120 s on WA-8 west of Olympia, heading towards Ocean Shores, 50 -> 65 -> 50 mph, cruise engaged from t=10 s."""
+The drive: 120 s on WA-8 west of Olympia, heading towards Ocean Shores, 50 -> 65 -> 50 mph, cruise engaged until 15 s before the end."""
 import math
 
 START_LAT, START_LNG = 47.1234, -122.5678      # the design document's status example
@@ -52,7 +52,7 @@ def main():
         kph = int(round(v * 3.6 / 0.01))
         data = kph.to_bytes(2, "little") + int(odo).to_bytes(4, "little") + bytes(2)
         can.append(f"({ts:.6f}) can0 1A0#{data.hex().upper()}")
-        engaged = 1 if t >= 10 else 0
+        engaged = 1 if t < DURATION_S - 15 else 0   # the driver takes over while slowing down at the end
         data = bytes([engaged, 105 if engaged else 0]) + bytes(6)
         can.append(f"({ts + 0.0005:.6f}) can0 1A1#{data.hex().upper()}")
         # move

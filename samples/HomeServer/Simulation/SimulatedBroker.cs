@@ -14,6 +14,7 @@ namespace Meowstik.Samples.HomeServer.Simulation;
 public sealed class SimulatedBroker : IHostedService, IAsyncDisposable
 {
     private readonly string? _mosquitto;
+    private readonly bool _preferMosquitto;
     private Process? _process;
     private MqttServer? _server;
     private string? _directory;
@@ -22,6 +23,7 @@ public sealed class SimulatedBroker : IHostedService, IAsyncDisposable
     public SimulatedBroker(bool preferMosquitto)
     {
         Port = FreePort();
+        _preferMosquitto = preferMosquitto;
         _mosquitto = preferMosquitto ? SampleHost.FindTool("mosquitto") : null;
     }
 
@@ -34,7 +36,9 @@ public sealed class SimulatedBroker : IHostedService, IAsyncDisposable
     /// <summary>For the console.</summary>
     public string Description => IsMosquitto
         ? $"simulation: mosquitto ({_mosquitto}) on 127.0.0.1:{Port}"
-        : $"simulation: mosquitto is not installed, so an in-process MQTTnet broker runs on 127.0.0.1:{Port}";
+        : _preferMosquitto
+            ? $"simulation: mosquitto is not installed, so an in-process MQTTnet broker runs on 127.0.0.1:{Port}"
+            : $"simulation: an in-process MQTTnet broker runs on 127.0.0.1:{Port} (HomeServer:Broker is InProcess)";
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
