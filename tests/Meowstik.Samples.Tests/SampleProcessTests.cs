@@ -90,12 +90,17 @@ public sealed class SampleProcessTests : IAsyncLifetime
         await home.WaitForOutputAsync("HomeServer online as homeserver-007", Wait);
         Assert.Equal(MeshPathKind.HomeServer, _hub.Hub.GetDeviceState("homeserver-007")!.Registration.PathKind);
 
-        // The document's example: {"action":"proxy","target":"living-room-tv","command":{"action":"power","params":{"state":"on"}}}
-        JsonElement tv = await ProxyAsync("homeserver-007", """{"target":"living-room-tv","command":{"action":"power","params":{"state":"on"}}}""");
-        Assert.Equal("living-room-tv", tv.GetProperty("target").GetString());
-        Assert.Equal("ON", tv.GetProperty("state").GetProperty("POWER").GetString());
         JsonElement lights = await ProxyAsync("homeserver-007", """{"target":"living-room-lights","command":{"action":"set","params":{"state":"ON","brightness":120}}}""");
         Assert.Equal(("ON", 120), (lights.GetProperty("state").GetProperty("state").GetString(), lights.GetProperty("state").GetProperty("brightness").GetInt32()));
+
+        // The document's example as written (target and command beside the action, not in params), sent on a raw socket.
+        JsonElement answer = await SendRawAsync(
+            """{"id":"msg_tv_on","type":"command","from":"raw-controller","to":"homeserver-007","payload":{"action":"proxy","target":"living-room-tv","command":{"action":"power","params":{"state":"on"}}}}""",
+            "msg_tv_on");
+        Assert.Equal("response", answer.GetProperty("type").GetString());
+        string tv = answer.GetProperty("payload").GetRawText();
+        Assert.Contains("\"target\":\"living-room-tv\"", tv, StringComparison.Ordinal);
+        Assert.Contains("\"POWER\":\"ON\"", tv, StringComparison.Ordinal);
 
         JsonElement sensor = (await _controller.QueryAsync("homeserver-007", "sensor.read", timeout: Wait)).Result;
         Assert.Equal(25.08, sensor.GetProperty("temperature_c").GetDouble(), 2);   // the simulated BME280: the datasheet's example
@@ -146,6 +151,44 @@ public sealed class SampleProcessTests : IAsyncLifetime
         await using SampleProcess rejected = SampleProcess.Start("Alexa", ["--hub", HubAddress, "--token", "not-a-token"]);
         Assert.Equal(2, await rejected.WaitForExitAsync(Wait));
         Assert.Contains("rejected", rejected.Errors, StringComparison.Ordinal);
+    }
+
+    /// <summary>A creator connection speaking the wire protocol by hand: register, send one envelope, return the answer to it.</summary>
+    private async Task<JsonElement> SendRawAsync(string envelope, string id)
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var timeout = new CancellationTokenSource(Wait);
+        await socket.ConnectAsync(_hub.WebSocketUri(token: await _hub.IssueCreatorTokenAsync("raw")), timeout.Token);
+        await SendTextAsync(socket, """{"id":"reg","type":"register","from":"raw-controller","payload":{"device_type":"desktop","capabilities":[]}}""", timeout.Token);
+        await ReceiveAsync(socket, "reg", timeout.Token);
+        await SendTextAsync(socket, envelope, timeout.Token);
+        JsonElement answer = await ReceiveAsync(socket, id, timeout.Token);
+        await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        return answer;
+
+        static Task SendTextAsync(System.Net.WebSockets.ClientWebSocket socket, string json, CancellationToken ct) =>
+            socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(json), System.Net.WebSockets.WebSocketMessageType.Text, true, ct);
+
+        static async Task<JsonElement> ReceiveAsync(System.Net.WebSockets.ClientWebSocket socket, string correlationId, CancellationToken ct)
+        {
+            var buffer = new byte[256 * 1024];
+            while (true)
+            {
+                int length = 0;
+                System.Net.WebSockets.ValueWebSocketReceiveResult r;
+                do
+                {
+                    r = await socket.ReceiveAsync(buffer.AsMemory(length), ct);
+                    length += r.Count;
+                }
+                while (!r.EndOfMessage);
+                using JsonDocument doc = JsonDocument.Parse(buffer.AsMemory(0, length));
+                if (doc.RootElement.TryGetProperty("correlation_id", out JsonElement c) && c.GetString() == correlationId)
+                {
+                    return doc.RootElement.Clone();
+                }
+            }
+        }
     }
 
     private async Task<JsonElement> StatusWithDataAsync(string car)
