@@ -154,7 +154,7 @@ internal static class SampleHost
             Uri? endpoint = host.Services.GetRequiredService<IOptions<MeshAgentOptions>>().Value.HubUri;
             agent.StateChanged += (_, e) =>
             {
-                Console.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {agent.DeviceId}: {e.Previous} -> {e.Current}{(e.Reason is null ? "" : $" ({e.Reason})")}");
+                // Every transition is logged by the agent (category Meowstik.Agent.MeshAgent); this line is the one to look for.
                 if (e.Current == AgentState.Online)
                 {
                     Console.WriteLine($"{sample} online as {agent.DeviceId} at {endpoint}: capabilities [{string.Join(", ", agent.AdvertisedCapabilities)}]");
