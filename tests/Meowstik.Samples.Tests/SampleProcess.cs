@@ -5,7 +5,8 @@ namespace Meowstik.Samples.Tests;
 
 /// <summary>
 /// A sample started as a real process (<c>dotnet samples/&lt;Name&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;Name&gt;.dll</c>), its output
-/// collected; <see cref="StopAsync"/> sends SIGTERM (what Ctrl+C and systemd do) and waits; disposal kills what is left.
+/// collected (or a published binary: <c>MEOWSTIK_SAMPLE_EXE_COMMA3X</c>, optionally run by <c>MEOWSTIK_SAMPLE_LAUNCHER</c>);
+/// <see cref="StopAsync"/> sends SIGTERM (what Ctrl+C and systemd do) and waits; disposal kills what is left.
 /// </summary>
 internal sealed class SampleProcess : IAsyncDisposable
 {
@@ -46,13 +47,25 @@ internal sealed class SampleProcess : IAsyncDisposable
 
     public static SampleProcess Start(string sample, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // MEOWSTIK_SAMPLE_EXE_<NAME> runs a published binary instead (e.g. the linux-arm64 Comma3x), through
+        // MEOWSTIK_SAMPLE_LAUNCHER when set (e.g. qemu-aarch64, with QEMU_LD_PREFIX in the environment).
+        string? exe = Environment.GetEnvironmentVariable("MEOWSTIK_SAMPLE_EXE_" + sample.ToUpperInvariant());
+        string? launcher = Environment.GetEnvironmentVariable("MEOWSTIK_SAMPLE_LAUNCHER");
+        var info = new ProcessStartInfo(exe is null ? "dotnet" : launcher ?? exe)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Locate(sample));
+        if (exe is null)
+        {
+            info.ArgumentList.Add(Locate(sample));
+        }
+        else if (launcher is not null)
+        {
+            info.ArgumentList.Add(exe);
+        }
+
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);

@@ -12,7 +12,8 @@ namespace Meowstik.Samples.Tests;
 /// </summary>
 public sealed class SampleProcessTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    // Longer when a sample runs under an emulator (MEOWSTIK_SAMPLE_LAUNCHER=qemu-aarch64: see SampleProcess).
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("MEOWSTIK_SAMPLE_LAUNCHER") is null ? 30 : 120);
     private MeshTestHub _hub = null!;
     private MeshAgent _controller = null!;
 
