@@ -39,6 +39,8 @@ public sealed class CanCapability : MeshCapability, IDisposable
     private readonly Lock _gate = new();
     private readonly DecodedSignal[] _decoded;
     private readonly CandumpRecorder? _recorder;
+    private readonly Dictionary<ulong, LatestFrame>? _latestByKey;
+    private readonly Dictionary<string, LatestFrame>? _latestBySignal;
     private Subscription[] _subscriptions = [];
     private long _nextSubscription;
 
@@ -86,6 +88,21 @@ public sealed class CanCapability : MeshCapability, IDisposable
         {
             CanIds.TryParse(allowed, out uint id, out bool extended);
             _sendAllowed[CanIds.Key(id, extended)] = new TokenBucket(options.SendBurst, options.SendRatePerSecond, _time);
+        }
+
+        if (dbc is not null)
+        {
+            _latestByKey = [];
+            _latestBySignal = new Dictionary<string, LatestFrame>(StringComparer.Ordinal);
+            foreach (DbcMessage m in dbc.Messages)
+            {
+                var slot = new LatestFrame(m);
+                _latestByKey[CanIds.Key(m.Id, m.IsExtended)] = slot;
+                foreach (DbcSignal signal in m.Signals)
+                {
+                    _latestBySignal.TryAdd(signal.Name, slot);     // a name in two messages: the first one's
+                }
+            }
         }
 
         if (options.RecordFile is not null)
@@ -169,6 +186,10 @@ public sealed class CanCapability : MeshCapability, IDisposable
             Interlocked.Increment(ref _errorFrames);
             _errorCounter.Add(1);
         }
+        else if (_latestByKey is not null && _latestByKey.TryGetValue(CanIds.Key(frame.Id, frame.IsExtended), out LatestFrame? latest))
+        {
+            latest.Set(frame, _time.GetUtcNow());
+        }
 
         DbcMessage? message = null;
         int decoded = 0;
@@ -215,6 +236,40 @@ public sealed class CanCapability : MeshCapability, IDisposable
         {
             Interlocked.Increment(ref _unknownFrames);
         }
+    }
+
+    /// <summary>
+    /// The last value of a DBC signal on the bus: the newest frame of the signal's message, decoded now (subscriptions are
+    /// not needed). False when no DBC is configured, no message of the DBC has a signal of that name, no frame of it was
+    /// received yet, or the signal is multiplexed and the newest frame carries another multiplexer value.
+    /// </summary>
+    /// <param name="signalName">The signal's name in the DBC (the first message declaring it, when several do).</param>
+    /// <param name="signal">The decoded signal: its definition (unit, range), raw and physical value.</param>
+    /// <param name="receivedAt">When the frame was received (the capability's clock), to judge staleness.</param>
+    /// <returns>Whether a value is known.</returns>
+    public bool TryGetLatestSignal(string signalName, out DecodedSignal signal, out DateTimeOffset receivedAt)
+    {
+        ArgumentNullException.ThrowIfNull(signalName);
+        signal = default;
+        receivedAt = default;
+        if (_latestBySignal is null || !_latestBySignal.TryGetValue(signalName, out LatestFrame? slot) || !slot.TryGet(out CanFrame frame, out receivedAt))
+        {
+            return false;
+        }
+
+        var decoded = new DecodedSignal[slot.Message.Signals.Count];
+        int n = slot.Message.Decode(frame, decoded);
+        for (int i = 0; i < n; i++)
+        {
+            if (string.Equals(decoded[i].Signal.Name, signalName, StringComparison.Ordinal))
+            {
+                signal = decoded[i];
+                return true;
+            }
+        }
+
+        receivedAt = default;
+        return false;
     }
 
     /// <inheritdoc />
@@ -623,6 +678,37 @@ public sealed class CanCapability : MeshCapability, IDisposable
 
                 _tokens -= 1;
                 return true;
+            }
+        }
+    }
+
+    /// <summary>The newest frame of one DBC message (written by the reading loop, read by queries).</summary>
+    private sealed class LatestFrame(DbcMessage message)
+    {
+        private readonly Lock _gate = new();
+        private CanFrame _frame;
+        private DateTimeOffset _at;
+        private bool _seen;
+
+        public DbcMessage Message { get; } = message;
+
+        public void Set(in CanFrame frame, DateTimeOffset at)
+        {
+            lock (_gate)
+            {
+                _frame = frame;
+                _at = at;
+                _seen = true;
+            }
+        }
+
+        public bool TryGet(out CanFrame frame, out DateTimeOffset at)
+        {
+            lock (_gate)
+            {
+                frame = _frame;
+                at = _at;
+                return _seen;
             }
         }
     }

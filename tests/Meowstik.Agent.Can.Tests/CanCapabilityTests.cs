@@ -237,3 +237,54 @@ public sealed class CanCapabilityTests : IDisposable
         Assert.Equal(2, (await can.Run("can.stats")).Json().GetProperty("frames").GetInt64());
     }
 }
+
+public sealed class LatestSignalTests : IDisposable
+{
+    private static readonly DbcFile Vehicle = DbcFile.Load(Path.Combine(DbcDecodeTests.DataDir, "vehicle.dbc"));
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-19T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly RecordingMeshPublisher _mesh = new("car-001");
+    private readonly CanCapability _can;
+
+    public LatestSignalTests() => _can = new CanCapability(new ListSource(), new CanOptions(), Vehicle, timeProvider: _time);
+
+    public void Dispose() => _can.Dispose();
+
+    [Fact]
+    public void The_latest_value_of_a_signal_is_decoded_from_the_newest_frame_without_any_subscription()
+    {
+        Assert.False(_can.TryGetLatestSignal("EngineSpeed", out _, out _));                    // nothing received yet
+
+        _can.Process(Commands.Frame("100#E02E5A80380F0000"), _mesh);                          // 0x2EE0 * 0.25 = 3000 rpm
+        DateTimeOffset first = _time.GetUtcNow();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.True(_can.TryGetLatestSignal("EngineSpeed", out DecodedSignal rpm, out DateTimeOffset at));
+        Assert.Equal(3000, rpm.Value, 3);
+        Assert.Equal("rpm", rpm.Signal.Unit);
+        Assert.Equal(first, at);
+
+        _can.Process(Commands.Frame("100#A00F5A80380F0000"), _mesh);                          // 0x0FA0 * 0.25 = 1000 rpm
+        Assert.True(_can.TryGetLatestSignal("EngineSpeed", out rpm, out at));
+        Assert.Equal(1000, rpm.Value, 3);
+        Assert.Equal(_time.GetUtcNow(), at);
+        Assert.True(_can.TryGetLatestSignal("CoolantTemp", out DecodedSignal coolant, out _));  // same frame, another signal
+        Assert.Equal(0x5A - 40, coolant.Value, 3);
+        Assert.Empty(_mesh.StreamChunks);                                                          // nothing streamed: no subscriber
+    }
+
+    [Fact]
+    public void Unknown_signals_error_frames_and_other_multiplexer_values_give_no_value()
+    {
+        Assert.False(_can.TryGetLatestSignal("NoSuchSignal", out _, out _));
+        _can.Process(new CanFrame(0x100, [1, 2], CanFrameFlags.Error), _mesh);                // an error frame is no data
+        Assert.False(_can.TryGetLatestSignal("EngineSpeed", out _, out _));
+
+        _can.Process(Commands.Frame("0CFE4EE0#01E02E0000000000"), _mesh);                      // Diagnostics, mux 1: battery
+        Assert.True(_can.TryGetLatestSignal("BatteryVoltage", out DecodedSignal volts, out _));
+        Assert.Equal(12.0, volts.Value, 3);
+        Assert.False(_can.TryGetLatestSignal("OdometerKm", out _, out _));                     // mux 2 not in the newest frame
+
+        using var noDbc = new CanCapability(new ListSource(), new CanOptions());
+        noDbc.Process(Commands.Frame("100#E02E5A80380F0000"), _mesh);
+        Assert.False(noDbc.TryGetLatestSignal("EngineSpeed", out _, out _));
+    }
+}
