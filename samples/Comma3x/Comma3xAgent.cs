@@ -3,6 +3,7 @@ using Meowstik.Agent.Audio;
 using Meowstik.Agent.Camera;
 using Meowstik.Agent.Can;
 using Meowstik.Agent.Gps;
+using Meowstik.Agent.Openpilot;
 using Meowstik.Protocol;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,6 +108,16 @@ public static class Comma3xAgent
         if (!vehicle.Control.Enabled)
         {
             notes.Add("vehicle control disabled (Comma3x:Control:Enabled=false): control commands are refused");
+        }
+
+        // On a Comma 3X openpilot owns the car's CAN bus: status then comes from openpilot's own queues, read-only.
+        string? msgqRoot = config[$"{OpenpilotOptions.SectionName}:{nameof(OpenpilotOptions.MsgqRoot)}"];
+        string? prefix = config[$"{OpenpilotOptions.SectionName}:{nameof(OpenpilotOptions.Prefix)}"];
+        if (MsgqOpenpilotSource.QueueExists(msgqRoot, prefix))
+        {
+            agent.AddOpenpilot(config.GetSection(OpenpilotOptions.SectionName));
+            builder.Services.AddSingleton<IVehicleStatusSource>(sp => new OpenpilotVehicleStatusSource(sp.GetRequiredService<OpenpilotCapability>()));
+            notes.Add($"openpilot found ({msgqRoot ?? "/dev/shm"}): status reads its carState, selfdriveState, driverMonitoringState and GPS");
         }
 
         builder.Services.TryAddSingleton<IVehicleStatusSource>(sp => new PluginVehicleStatusSource(

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Meowstik.Hub.Core;
 using Meowstik.Protocol;
+using Meowstik.Agent.Openpilot.Tests;
 
 namespace Meowstik.Samples.Tests;
 
@@ -189,6 +190,50 @@ public sealed class SampleProcessTests : IAsyncLifetime
                     return doc.RootElement.Clone();
                 }
             }
+        }
+    }
+
+    [Fact]
+    public async Task Comma3x_on_a_comma_device_answers_the_documents_status_from_openpilots_msgq_queues()
+    {
+        // A fake /dev/shm: one msgq queue per service, each holding one real openpilot message (the 2026-06 vectors).
+        string root = Directory.CreateTempSubdirectory("meowstik-msgq-").FullName;
+        try
+        {
+            foreach ((string service, string vector) in new[]
+            {
+                ("carState", "2026-06_carState"),
+                ("selfdriveState", "2026-06_selfdriveState_engaged"),
+                ("driverMonitoringState", "2026-06_driverMonitoringState_alert"),
+                ("gpsLocationExternal", "2026-06_gpsLocationExternal"),
+            })
+            {
+                using var queue = new MsgqTestQueue(Path.Combine(root, "msgq_" + service));
+                queue.Send(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "openpilot-vectors", vector + ".bin")));
+            }
+
+            string token = await _hub.IssueDeviceTokenAsync("comma-op");
+            await using SampleProcess car = SampleProcess.Start("Comma3x", ["--hub", HubAddress, "--token", token, "--id", "comma-op"],
+                new Dictionary<string, string>
+                {
+                    ["Meowstik__Openpilot__MsgqRoot"] = root,
+                    ["Meowstik__Openpilot__Prefix"] = "",
+                    ["Meowstik__Openpilot__StaleAfter"] = "01:00:00",   // each queue holds one message, published once
+                });
+            await car.WaitForOutputAsync("Comma3x online as comma-op", Wait);
+            Assert.Contains("openpilot", _hub.Hub.GetDeviceState("comma-op")!.Registration.Capabilities);
+
+            JsonElement status = await StatusWithDataAsync("comma-op");
+            Assert.Equal(["gps", "speed_mph", "eta_minutes", "destination", "engaged", "driver_attention"], status.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(65, status.GetProperty("speed_mph").GetDouble(), 0.5);   // vEgo 29.0576 m/s
+            Assert.Equal(47.1234, status.GetProperty("gps").GetProperty("lat").GetDouble(), 4);
+            Assert.Equal(-122.5678, status.GetProperty("gps").GetProperty("lng").GetDouble(), 4);
+            Assert.True(status.GetProperty("engaged").GetBoolean());
+            Assert.Equal("alert", status.GetProperty("driver_attention").GetString());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
         }
     }
 
