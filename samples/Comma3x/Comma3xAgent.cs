@@ -116,7 +116,7 @@ public static class Comma3xAgent
         if (MsgqOpenpilotSource.QueueExists(msgqRoot, prefix))
         {
             agent.AddOpenpilot(config.GetSection(OpenpilotOptions.SectionName));
-            builder.Services.AddSingleton<IVehicleStatusSource>(sp => new OpenpilotVehicleStatusSource(sp.GetRequiredService<OpenpilotCapability>()));
+            builder.Services.TryAddSingleton<IVehicleStatusSource>(sp => new OpenpilotVehicleStatusSource(sp.GetRequiredService<OpenpilotCapability>()));
             notes.Add($"openpilot found ({msgqRoot ?? "/dev/shm"}): status reads its carState, selfdriveState, driverMonitoringState and GPS");
         }
 
