@@ -70,7 +70,7 @@ public static class Comma3xAgent
             if (settings.Simulation)
             {
                 o.Source = CanSourceKind.Replay;
-                o.ReplayFile = SampleHost.DataFile(Path.Combine(DataFolder, "drive.candump.log"));
+                o.ReplayFile = SampleHost.DataFile(Path.Combine(DataFolder, "drive.candump"));
                 o.ReplayLoop = true;
                 o.ReplayAtRecordedSpeed = true;
                 o.DbcFile = dbc;
@@ -88,7 +88,7 @@ public static class Comma3xAgent
         });
         if (settings.Simulation)
         {
-            notes.Add($"simulation: CAN replays {DataFolder}/drive.candump.log (DBC {DataFolder}/vehicle.dbc, speed signal {vehicle.SpeedSignal}), GPS replays {DataFolder}/drive.nmea: a 2-minute drive on a loop");
+            notes.Add($"simulation: CAN replays {DataFolder}/drive.candump (DBC {DataFolder}/vehicle.dbc, speed signal {vehicle.SpeedSignal}), GPS replays {DataFolder}/drive.nmea: a 2-minute drive on a loop");
         }
 
         if (camera)

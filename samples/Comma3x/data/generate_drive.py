@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates the Comma3x sample's simulated drive: drive.nmea (GPS, 1 Hz RMC+GGA) and drive.candump.log
+"""Generates the Comma3x sample's simulated drive: drive.nmea (GPS, 1 Hz RMC+GGA) and drive.candump
 (`candump -L` format, 10 Hz VEHICLE_SPEED and CRUISE_STATE frames of vehicle.dbc), from one speed profile, so the
 CAN speed and the GPS positions agree. Deterministic: run `python3 generate_drive.py` here to reproduce the files.
 The drive: 120 s on WA-8 west of Olympia, heading towards Ocean Shores, 50 -> 65 -> 50 mph, cruise engaged until 15 s before the end."""
@@ -62,7 +62,7 @@ def main():
         lng += (d * math.sin(math.radians(HEADING))) / (111_320.0 * math.cos(math.radians(lat)))
     with open("drive.nmea", "w", newline="\n") as f:
         f.write("\n".join(nmea) + "\n")
-    with open("drive.candump.log", "w", newline="\n") as f:
+    with open("drive.candump", "w", newline="\n") as f:
         f.write("\n".join(can) + "\n")
 
 if __name__ == "__main__":
