@@ -361,7 +361,7 @@ public sealed class GpioCapabilityTests
     public async Task A_chip_that_cannot_be_opened_answers_unavailable_and_is_retried()
     {
         int attempts = 0;
-        var driver = new FakeGpioDriver();
+        var driver = new SimulatedGpioDriver();
         await using var rig = new GpioRig(
             o =>
             {
@@ -384,7 +384,7 @@ public sealed class GpioCapabilityTests
     public void Invalid_options_are_refused_by_the_constructor_naming_the_key()
     {
         var options = new GpioOptions { Pins = { new GpioPinOptions { Mode = GpioPinMode.Output } } };
-        ArgumentException e = Assert.Throws<ArgumentException>(() => new GpioCapability(options, () => new GpioController(new FakeGpioDriver())));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new GpioCapability(options, () => new GpioController(new SimulatedGpioDriver())));
         Assert.StartsWith("Meowstik:Gpio:Pins:0:Number is not set", e.Message);
     }
 

@@ -14,7 +14,7 @@ namespace Meowstik.Agent.Gpio.Tests;
 /// </summary>
 public sealed class GpioEndToEndTests : IAsyncLifetime
 {
-    private readonly FakeGpioDriver _chip = new();
+    private readonly SimulatedGpioDriver _chip = new();
     private MeshTestHub _hub = null!;
     private IHost _pi = null!;
     private MeshAgent _phone = null!;

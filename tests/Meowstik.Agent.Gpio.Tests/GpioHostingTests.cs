@@ -104,7 +104,7 @@ public sealed class GpioHostingTests
     [Fact]
     public async Task A_registered_driver_is_used_and_the_host_stopping_leaves_the_pins_safe()
     {
-        var driver = new FakeGpioDriver();
+        var driver = new SimulatedGpioDriver();
         var pwm = new FakePwmFactory();
         using (IHost host = Build(
             new() { ["Pins:0:Number"] = "27", ["Pins:0:Mode"] = "Output", ["Pins:0:SafeValue"] = "High", ["Pins:0:InitialValue"] = "Low", ["Pins:1:Number"] = "18", ["Pins:1:Mode"] = "Pwm", ["Pins:1:InitialDutyCycle"] = "0.25" },

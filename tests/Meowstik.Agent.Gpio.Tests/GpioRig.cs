@@ -23,7 +23,7 @@ internal sealed class GpioRig : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
-    public FakeGpioDriver Driver { get; } = new();
+    public SimulatedGpioDriver Driver { get; } = new();
 
     public FakePwmFactory Pwm { get; } = new();
 

@@ -39,7 +39,7 @@ public sealed class IotEndToEndTests
             ["Meowstik:Iot:Sensors:Address"] = "118",
             ["Meowstik:Iot:Sensors:Interval"] = "00:00:00",
         });
-        builder.Services.AddSingleton<Func<I2cConnectionSettings, I2cDevice>>(settings => new FakeBme280Device(settings));
+        builder.Services.AddSingleton<Func<I2cConnectionSettings, I2cDevice>>(settings => new SimulatedBme280(settings));
         builder.Services.AddMeowstikAgent(builder.Configuration.GetSection(MeshAgentOptions.SectionName))
             .AddMqttBridge(builder.Configuration.GetSection(MqttBridgeOptions.SectionName))
             .AddSensors(builder.Configuration.GetSection(SensorOptions.SectionName));

@@ -6,12 +6,12 @@ namespace Meowstik.Agent.Iot.Tests;
 /// <summary>The sensor capability over the real Iot.Device.Bmxx80 driver, with the chip's register map in a fake I2C device.</summary>
 public sealed class SensorCapabilityTests
 {
-    private static (SensorCapability Sensor, List<FakeBme280Device> Opened) Create(SensorOptions? options = null, byte chipId = 0x60, TimeProvider? time = null)
+    private static (SensorCapability Sensor, List<SimulatedBme280> Opened) Create(SensorOptions? options = null, byte chipId = 0x60, TimeProvider? time = null)
     {
-        var opened = new List<FakeBme280Device>();
+        var opened = new List<SimulatedBme280>();
         var sensor = new SensorCapability(options ?? new SensorOptions { Address = 0x76, BusId = 3 }, settings =>
         {
-            var device = new FakeBme280Device(settings, chipId);
+            var device = new SimulatedBme280(settings, chipId);
             opened.Add(device);
             return device;
         }, timeProvider: time);
@@ -21,7 +21,7 @@ public sealed class SensorCapabilityTests
     [Fact]
     public async Task The_driver_gives_the_datasheet_compensation_example()
     {
-        (SensorCapability sensor, List<FakeBme280Device> opened) = Create();
+        (SensorCapability sensor, List<SimulatedBme280> opened) = Create();
         using (sensor)
         {
             SensorReading reading = await sensor.ReadAsync();
@@ -30,7 +30,7 @@ public sealed class SensorCapabilityTests
             Assert.Equal(25.0825, reading.TemperatureCelsius, 4);               // datasheet: 25.08 °C (t_fine 128422)
             Assert.Equal(1006.5327, reading.PressureHectopascals!.Value, 4);    // datasheet: 100653.27 Pa
             Assert.Equal(55.0007, reading.HumidityPercent!.Value, 4);           // the datasheet formula with these trims
-            FakeBme280Device device = Assert.Single(opened);
+            SimulatedBme280 device = Assert.Single(opened);
             Assert.Equal((3, 0x76), (device.ConnectionSettings.BusId, device.ConnectionSettings.DeviceAddress));
             Assert.Equal(1, device.ForcedMeasurements);
         }
@@ -72,7 +72,7 @@ public sealed class SensorCapabilityTests
     [Fact]
     public async Task Another_chip_id_is_refused_naming_bus_and_address()
     {
-        (SensorCapability sensor, List<FakeBme280Device> opened) = Create(chipId: 0x61);
+        (SensorCapability sensor, List<SimulatedBme280> opened) = Create(chipId: 0x61);
         await using var harness = new CapabilityHarness(sensor);
 
         CommandResult result = await harness.QueryAsync("sensor.read");
@@ -87,7 +87,7 @@ public sealed class SensorCapabilityTests
     [Fact]
     public async Task A_chip_that_stops_answering_fails_typed_and_is_reopened_when_it_is_back()
     {
-        (SensorCapability sensor, List<FakeBme280Device> opened) = Create();
+        (SensorCapability sensor, List<SimulatedBme280> opened) = Create();
         await using var harness = new CapabilityHarness(sensor);
         Assert.True((await harness.QueryAsync("sensor.read")).IsSuccess);
 
@@ -107,7 +107,7 @@ public sealed class SensorCapabilityTests
     public async Task Readings_are_published_as_events_at_the_interval()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-19T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        (SensorCapability sensor, List<FakeBme280Device> opened) = Create(new SensorOptions { Interval = TimeSpan.FromSeconds(30) }, time: time);
+        (SensorCapability sensor, List<SimulatedBme280> opened) = Create(new SensorOptions { Interval = TimeSpan.FromSeconds(30) }, time: time);
         var publisher = new RecordingMeshPublisher(time: time);
         using var stop = new CancellationTokenSource();
         Task run = sensor.RunAsync(publisher, stop.Token);

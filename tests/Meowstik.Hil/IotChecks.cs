@@ -10,7 +10,7 @@ namespace Meowstik.Hil;
 /// The IoT plugin's sensor path: the real Iot.Device.Bmxx80 Bme280 binding, opened by the plugin on /dev/i2c-N through
 /// System.Device.I2c, talking to i2c-xfer-stub's emulated register device at 0x76. The registers are preloaded with the
 /// BME280 chip id and the Bosch datasheet's compensation example (the numbers of tests/Meowstik.Agent.Iot.Tests'
-/// FakeBme280Device), so the plugin must return the datasheet's values.
+/// SimulatedBme280 in the IoT plugin), so the plugin must return the datasheet's values.
 /// </summary>
 internal static class IotChecks
 {
@@ -70,7 +70,7 @@ internal static class IotChecks
         });
     }
 
-    /// <summary>The BME280 register map of the datasheet example (see FakeBme280Device in the IoT unit tests).</summary>
+    /// <summary>The BME280 register map of the datasheet example (the same as SimulatedBme280 in the IoT plugin).</summary>
     private static byte[] Bme280Registers()
     {
         byte[] r = new byte[256];

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Device.I2c;
 
-namespace Meowstik.Agent.Iot.Tests;
+namespace Meowstik.Agent.Iot;
 
 /// <summary>
 /// A BME280 (or BMP280) that is not there: an <see cref="I2cDevice"/> holding the chip's register map, so the real
@@ -10,14 +10,19 @@ namespace Meowstik.Agent.Iot.Tests;
 /// BME280 datasheet section 8 / BMP280 datasheet section 3.12 (T raw 519888, dig_T1..3 = 27504, 26435, -1000 → 25.08 °C;
 /// P raw 415148 with dig_P1..9 = 36477, -10685, 3024, 2855, 140, -7, 15500, -14600, 6000 → 100653.27 Pa) and humidity
 /// trims of a real chip (dig_H1..6 = 75, 362, 0, 313, 50, 30) with H raw 30000 → 55.0007 %rH by the datasheet formula.
+/// For running a sensor agent on a laptop (simulation) and for tests: register a
+/// <c>Func&lt;I2cConnectionSettings, I2cDevice&gt;</c> that returns one before <c>AddSensors</c>.
 /// </summary>
-internal sealed class FakeBme280Device : I2cDevice
+public sealed class SimulatedBme280 : I2cDevice
 {
     private readonly byte[] _registers = new byte[256];
     private readonly I2cConnectionSettings _settings;
     private int _pointer;
 
-    public FakeBme280Device(I2cConnectionSettings settings, byte chipId = 0x60)
+    /// <summary>Creates the device with the datasheet example's calibration and raw readings.</summary>
+    /// <param name="settings">The bus and address it answers on.</param>
+    /// <param name="chipId">The chip id register (0xD0): 0x60 for a BME280, 0x58 for a BMP280.</param>
+    public SimulatedBme280(I2cConnectionSettings settings, byte chipId = 0x60)
     {
         _settings = settings;
         _registers[0xD0] = chipId;
@@ -43,6 +48,7 @@ internal sealed class FakeBme280Device : I2cDevice
         SetRaw(temperature: 519888, pressure: 415148, humidity: 30000);
     }
 
+    /// <inheritdoc />
     public override I2cConnectionSettings ConnectionSettings => _settings;
 
     /// <summary>When set, every transfer fails as a real bus does when nothing acknowledges (EREMOTEIO).</summary>
@@ -51,8 +57,13 @@ internal sealed class FakeBme280Device : I2cDevice
     /// <summary>Forced-mode measurements started (writes of mode 01/10 to ctrl_meas, 0xF4).</summary>
     public int ForcedMeasurements { get; private set; }
 
+    /// <summary>Whether the driver disposed the device.</summary>
     public bool Disposed { get; private set; }
 
+    /// <summary>Sets the raw ADC values the next measurement reads (20-bit temperature and pressure, 16-bit humidity).</summary>
+    /// <param name="temperature">Raw temperature.</param>
+    /// <param name="pressure">Raw pressure.</param>
+    /// <param name="humidity">Raw humidity.</param>
     public void SetRaw(int temperature, int pressure, int humidity)
     {
         Put20(0xF7, pressure);
@@ -61,6 +72,7 @@ internal sealed class FakeBme280Device : I2cDevice
         _registers[0xFE] = (byte)humidity;
     }
 
+    /// <inheritdoc />
     public override void Read(Span<byte> buffer)
     {
         ThrowIfAbsent();
@@ -70,6 +82,7 @@ internal sealed class FakeBme280Device : I2cDevice
         }
     }
 
+    /// <inheritdoc />
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ThrowIfAbsent();
@@ -86,12 +99,14 @@ internal sealed class FakeBme280Device : I2cDevice
         }
     }
 
+    /// <inheritdoc />
     public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
     {
         Write(writeBuffer);
         Read(readBuffer);
     }
 
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         Disposed = true;
